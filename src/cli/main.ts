@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * The `velomcp` command line.
+ *
+ *   velomcp serve <module> [--stdio]     serve a server module over stdio
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { VeloError } from '../jsonrpc/errors.js';
+import { serveStdio } from '../transports/stdio/server.js';
+import { loadServerModule } from './load-server.js';
+
+/** Parses a TCP port number for commander. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
+  return n;
+}
+
+interface ServeOptions {
+  stdio?: boolean;
+  maxMessageBytes?: number;
+}
+
+async function serve(modulePath: string, options: ServeOptions): Promise<void> {
+  const server = await loadServerModule(modulePath);
+  const handle = serveStdio(server, options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes });
+  const stop = (): void => {
+    void handle.close();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await handle.closed;
+  server.close();
+  process.exit(0);
+}
+
+const program = new Command();
+program.name('velomcp').description('velomcp: a high-performance MCP server and client framework').version('0.1.0');
+program
+  .command('serve')
+  .description('serve an MCP server module (its default export: an McpServer or a function returning one)')
+  .argument('<module>', 'path to the server module (.js/.mjs)')
+  .option('--stdio', 'serve over stdin/stdout (the default in this version)')
+  .option('--max-message-bytes <n>', 'largest accepted message in bytes', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+    return n;
+  })
+  .action(async (modulePath: string, options: ServeOptions) => {
+    try {
+      await serve(modulePath, options);
+    } catch (err) {
+      if (err instanceof VeloError) {
+        process.stderr.write(`velomcp: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,524 @@
+/**
+ * One transport connection to an {@link McpServer}: it classifies each inbound message, decides its era,
+ * validates it, runs the handler and writes the answer (MCP `basic/lifecycle.mdx` for the legacy era;
+ * 2026-07-28 `basic/index.mdx` and `basic/versioning.mdx` for the modern era).
+ *
+ * Era per message, as a dual-era server must decide it: a request whose `_meta` carries
+ * `io.modelcontextprotocol/protocolVersion` is served statelessly; `initialize` opens a legacy session on
+ * this connection; other requests belong to that session. Nothing from one modern request carries over to
+ * the next.
+ */
+import { ErrorCode } from '../jsonrpc/codes.js';
+import { McpError, VeloError, type JsonRpcErrorObject } from '../jsonrpc/errors.js';
+import {
+  invalidMessageError,
+  MessageKind,
+  messageKind,
+  recoverableId,
+  serializeError,
+  serializeResult,
+  type JsonObject,
+  type JsonRpcErrorResponse,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcSuccess,
+} from '../jsonrpc/message.js';
+import { MetaKey } from '../protocol/meta.js';
+import { OutboundRequests, type ProgressParams } from '../protocol/outbound.js';
+import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.js';
+import { LOGGING_LEVELS } from '../protocol/types.js';
+import {
+  allowsBatches,
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSIONS,
+  MODERN_PROTOCOL_VERSIONS,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '../protocol/versions.js';
+import { missingCapability, ServerRequestContext, type ContextHost } from './context.js';
+import type { LegacyListener, ServerCore } from './core.js';
+import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from './input.js';
+import { METHODS, type MethodSpec } from './methods/index.js';
+import { isObject, isPromise, Serialized } from './methods/shared.js';
+
+/** Where a connection writes: one serialised JSON-RPC message at a time. */
+export interface ConnectionSink {
+  /**
+   * Sends one message (no trailing newline). `related` is the id of the inbound request it belongs to
+   * (its response, progress, logs, and server→client requests made while serving it), so HTTP can put it on
+   * that request's stream; undefined for connection-level messages such as list_changed.
+   */
+  send(message: string, related?: JsonRpcId): void;
+}
+
+/** Options of one connection. */
+export interface ConnectionOptions {
+  /** The authenticated principal; binds MRTR state. Default `''` (anonymous). */
+  principal?: string;
+  /** The legacy session id the transport minted, if any (exposed as `ctx.sessionId`). */
+  sessionId?: string;
+  /** Serve the legacy era (`initialize`) on this connection. Default true. */
+  legacy?: boolean;
+  /** Serve the modern era (per-request `_meta`) on this connection. Default true. */
+  modern?: boolean;
+}
+
+/** @internal The legacy session of a connection, opened by `initialize`. */
+export interface LegacySession {
+  protocolVersion: string;
+  clientCapabilities: ClientCapabilities;
+  clientInfo: Implementation | undefined;
+  logLevel: LoggingLevel | undefined;
+  initialized: boolean;
+  subscriptions: Set<string>;
+}
+
+const LEVELS = new Set<string>(LOGGING_LEVELS);
+
+interface Batch {
+  remaining: number;
+  parts: string[];
+}
+
+/**
+ * A live connection. Create it with `McpServer.connect(sink)`, feed it with {@link ServerConnection.receiveText}
+ * or {@link ServerConnection.receive}, and {@link ServerConnection.close} it when the transport goes away.
+ */
+export class ServerConnection implements ContextHost, LegacyListener {
+  /** @internal */
+  readonly core: ServerCore;
+  readonly #sink: ConnectionSink;
+  readonly #inflight = new Map<JsonRpcId, ServerRequestContext>();
+  readonly #legacyAllowed: boolean;
+  readonly #modernAllowed: boolean;
+  readonly principal: string;
+  readonly sessionId: string | undefined;
+  #session: LegacySession | undefined;
+  #outbound: OutboundRequests | undefined;
+  #batches: Map<JsonRpcId, Batch> | undefined;
+  #closed = false;
+  /** Called once after {@link ServerConnection.close}. */
+  onclose: (() => void) | undefined;
+
+  /** @internal Use `McpServer.connect`. */
+  constructor(core: ServerCore, sink: ConnectionSink, options: ConnectionOptions = {}) {
+    this.core = core;
+    this.#sink = sink;
+    this.principal = options.principal ?? '';
+    this.sessionId = options.sessionId;
+    this.#legacyAllowed = options.legacy ?? true;
+    this.#modernAllowed = options.modern ?? true;
+  }
+
+  /** The legacy session, once `initialize` succeeded. */
+  get session(): Readonly<LegacySession> | undefined {
+    return this.#session;
+  }
+
+  /** Requests being served right now. */
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  /** True after {@link ServerConnection.close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** @internal */
+  get outbound(): OutboundRequests | undefined {
+    if (!this.#outbound && this.#session) {
+      this.#outbound = new OutboundRequests((m, r) => this.send(m, r), this.core.options.requestTimeoutMs);
+    }
+    return this.#outbound;
+  }
+
+  /** @internal */
+  get sessionLogLevel(): LoggingLevel | undefined {
+    return this.#session?.logLevel;
+  }
+
+  /** @internal Writes through to the sink unless closed. */
+  send(message: string, related?: JsonRpcId): void {
+    if (!this.#closed) this.#sink.send(message, related);
+  }
+
+  /**
+   * Handles one message as text (a stdio line, an HTTP body). Invalid JSON is answered with -32700 and
+   * the connection keeps serving; blank text is ignored.
+   */
+  receiveText(text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      if (text.trim() === '') return;
+      this.#sendError(null, { code: ErrorCode.ParseError, message: `Parse error: ${(err as Error).message}` });
+      return;
+    }
+    this.receive(value);
+  }
+
+  /** Reports a message the transport dropped for exceeding its size limit (answered with -32600). */
+  reportOversize(bytes: number, limit: number): void {
+    this.#sendError(null, { code: ErrorCode.InvalidRequest, message: `Invalid Request: message of ${bytes} bytes exceeds the limit of ${limit} bytes` });
+  }
+
+  /** Handles one parsed JSON value: a message, or a batch where the negotiated revision allows it. */
+  receive(value: unknown): void {
+    if (this.#closed) return;
+    switch (messageKind(value)) {
+      case MessageKind.Request:
+        this.#onRequest(value as JsonRpcRequest);
+        return;
+      case MessageKind.Notification:
+        this.#onNotification(value as JsonRpcNotification);
+        return;
+      case MessageKind.Success:
+      case MessageKind.Error:
+        // Responses to our server→client requests; unknown or late ones are ignored.
+        this.#outbound?.handleResponse(value as JsonRpcSuccess | JsonRpcErrorResponse);
+        return;
+      default:
+        if (Array.isArray(value)) this.#onBatch(value);
+        else this.#sendError(recoverableId(value), invalidMessageError(value));
+    }
+  }
+
+  /** Cancels everything in flight, rejects pending server→client requests and leaves every fan-out list. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const ctx of this.#inflight.values()) ctx.cancel(new VeloError('VELO_CONNECTION_CLOSED', 'Connection closed'));
+    this.#inflight.clear();
+    this.#outbound?.close();
+    this.core.legacyListeners.delete(this);
+    if (this.#session) {
+      for (const uri of this.#session.subscriptions) this.#unsubscribe(uri);
+    }
+    this.onclose?.();
+  }
+
+  #onBatch(items: unknown[]): void {
+    if (!allowsBatches(this.#session?.protocolVersion)) {
+      this.#sendError(null, { code: ErrorCode.InvalidRequest, message: 'Invalid Request: JSON-RPC batches are only allowed with protocol version 2025-03-26' });
+      return;
+    }
+    if (items.length === 0) {
+      this.#sendError(null, { code: ErrorCode.InvalidRequest, message: 'Invalid Request: empty batch' });
+      return;
+    }
+    const batch: Batch = { remaining: 0, parts: [] };
+    for (const item of items) {
+      if (messageKind(item) === MessageKind.Request) {
+        const id = (item as JsonRpcRequest).id;
+        if (!this.#inflight.has(id) && !this.#batches?.has(id)) {
+          batch.remaining++;
+          (this.#batches ??= new Map()).set(id, batch);
+        }
+      } else if (messageKind(item) === MessageKind.Invalid) {
+        batch.parts.push(serializeError(recoverableId(item), invalidMessageError(item)));
+      }
+    }
+    for (const item of items) if (messageKind(item) !== MessageKind.Invalid) this.receive(item);
+    if (batch.remaining === 0 && batch.parts.length > 0) this.#sink.send(`[${batch.parts.join(',')}]`);
+  }
+
+  /** Sends a response, or adds it to its batch. */
+  #emit(id: JsonRpcId | null, message: string): void {
+    const batch = id === null ? undefined : this.#batches?.get(id);
+    if (!batch) {
+      this.send(message, id ?? undefined);
+      return;
+    }
+    this.#batches?.delete(id as JsonRpcId);
+    batch.parts.push(message);
+    if (--batch.remaining === 0) this.send(`[${batch.parts.join(',')}]`);
+  }
+
+  #sendError(id: JsonRpcId | null, error: JsonRpcErrorObject): void {
+    this.#emit(id, serializeError(id, error));
+  }
+
+  #onRequest(msg: JsonRpcRequest): void {
+    const { id, method } = msg;
+    if (this.#inflight.has(id)) {
+      // Ids must be unique among requests in flight; the original keeps running.
+      this.#sendError(id, { code: ErrorCode.InvalidRequest, message: `Invalid Request: a request with id ${JSON.stringify(id)} is already in progress` });
+      return;
+    }
+    const params = msg.params;
+    const meta = params?._meta;
+    const version = isObject(meta) ? meta[MetaKey.protocolVersion] : undefined;
+    if (version !== undefined) {
+      this.#onModernRequest(id, method, params as JsonObject, meta as JsonObject, version);
+    } else if (method === 'initialize') {
+      this.#initialize(id, params);
+    } else if (this.#session) {
+      this.#onLegacyRequest(id, method, params, this.#session);
+    } else if (method === 'ping' && this.#legacyAllowed) {
+      // Legacy clients may ping before initializing.
+      this.#emit(id, serializeResult(id, '{}'));
+    } else {
+      this.#sendError(id, {
+        code: ErrorCode.InvalidParams,
+        message: `Invalid params: missing _meta["${MetaKey.protocolVersion}"] (2026-07-28 requests carry it on every request; legacy clients must send initialize first)`,
+      });
+    }
+  }
+
+  #onModernRequest(id: JsonRpcId, method: string, params: JsonObject, meta: JsonObject, version: unknown): void {
+    if (!this.#modernAllowed) {
+      this.#sendError(id, { code: ErrorCode.InvalidRequest, message: 'Invalid Request: this endpoint serves only the legacy era; send initialize' });
+      return;
+    }
+    if (typeof version !== 'string' || !MODERN_PROTOCOL_VERSIONS.includes(version)) {
+      this.#sendError(id, {
+        code: ErrorCode.UnsupportedProtocolVersion,
+        message: `Unsupported protocol version: ${String(version)}`,
+        data: { supported: SUPPORTED_PROTOCOL_VERSIONS, requested: version },
+      });
+      return;
+    }
+    const caps = meta[MetaKey.clientCapabilities];
+    if (!isObject(caps)) {
+      this.#sendError(id, { code: ErrorCode.InvalidParams, message: `Invalid params: missing or invalid _meta["${MetaKey.clientCapabilities}"]` });
+      return;
+    }
+    const level = meta[MetaKey.logLevel];
+    if (level !== undefined && (typeof level !== 'string' || !LEVELS.has(level))) {
+      this.#sendError(id, { code: ErrorCode.InvalidParams, message: `Invalid params: _meta["${MetaKey.logLevel}"] must be one of ${LOGGING_LEVELS.join(', ')}` });
+      return;
+    }
+    const spec = METHODS.get(method);
+    if (!spec || !spec.modern || !this.#offers(spec)) {
+      this.#sendError(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${method}` });
+      return;
+    }
+    const info = meta[MetaKey.clientInfo];
+    const ctx = new ServerRequestContext(this, id, method, params, 'modern', version, caps as ClientCapabilities, isObject(info) ? (info as unknown as Implementation) : undefined);
+    this.#execute(spec, params, ctx);
+  }
+
+  #onLegacyRequest(id: JsonRpcId, method: string, params: JsonObject | undefined, session: LegacySession): void {
+    const spec = METHODS.get(method);
+    if (!spec || !spec.legacy || !this.#offers(spec)) {
+      this.#sendError(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${method}` });
+      return;
+    }
+    const ctx = new ServerRequestContext(this, id, method, params, 'legacy', session.protocolVersion, session.clientCapabilities, session.clientInfo);
+    this.#execute(spec, params, ctx);
+  }
+
+  #offers(spec: MethodSpec): boolean {
+    return spec.capability === undefined || this.core.capabilities[spec.capability] !== undefined;
+  }
+
+  #initialize(id: JsonRpcId, params: JsonObject | undefined): void {
+    if (!this.#legacyAllowed) {
+      this.#sendError(id, {
+        code: ErrorCode.UnsupportedProtocolVersion,
+        message: 'This server does not serve the legacy era (initialize); use a supported version',
+        data: { supported: MODERN_PROTOCOL_VERSIONS, requested: params?.protocolVersion ?? null },
+      });
+      return;
+    }
+    if (this.#session) {
+      this.#sendError(id, { code: ErrorCode.InvalidRequest, message: 'Invalid Request: the session is already initialized' });
+      return;
+    }
+    const requested = params?.protocolVersion;
+    if (typeof requested !== 'string') {
+      this.#sendError(id, { code: ErrorCode.InvalidParams, message: 'Invalid params: initialize needs a string "protocolVersion"' });
+      return;
+    }
+    const caps = params?.capabilities ?? {};
+    if (!isObject(caps)) {
+      this.#sendError(id, { code: ErrorCode.InvalidParams, message: 'Invalid params: "capabilities" must be an object' });
+      return;
+    }
+    const info = params?.clientInfo;
+    const protocolVersion = LEGACY_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_LEGACY_PROTOCOL_VERSION;
+    this.#session = {
+      protocolVersion,
+      clientCapabilities: caps as ClientCapabilities,
+      clientInfo: isObject(info) ? (info as unknown as Implementation) : undefined,
+      logLevel: undefined,
+      initialized: false,
+      subscriptions: new Set(),
+    };
+    this.core.legacyListeners.add(this);
+    const result: JsonObject = { protocolVersion, capabilities: this.core.capabilities, serverInfo: this.core.serverInfo };
+    if (this.core.options.instructions !== undefined) result.instructions = this.core.options.instructions;
+    this.#emit(id, serializeResult(id, JSON.stringify(result)));
+  }
+
+  #onNotification(msg: JsonRpcNotification): void {
+    const params = msg.params;
+    switch (msg.method) {
+      case 'notifications/cancelled': {
+        const requestId = params?.requestId;
+        if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+        const ctx = this.#inflight.get(requestId);
+        // Unknown ids are ignored (the request may have finished); initialize cannot be cancelled.
+        if (!ctx || ctx.method === 'initialize') return;
+        this.#inflight.delete(requestId);
+        this.#batches?.delete(requestId);
+        ctx.cancel(typeof params?.reason === 'string' ? params.reason : 'cancelled by the client');
+        return;
+      }
+      case 'notifications/initialized':
+        if (this.#session) this.#session.initialized = true;
+        return;
+      case 'notifications/progress':
+        if (params) this.#outbound?.handleProgress(params as unknown as ProgressParams);
+        return;
+      default:
+        // Other notifications (roots/list_changed, unknown ones) need no action; JSON-RPC never answers them.
+        return;
+    }
+  }
+
+  #execute(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): void {
+    this.#inflight.set(ctx.requestId, ctx);
+    let out: unknown;
+    try {
+      out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+    } catch (err) {
+      this.#fail(ctx, err);
+      return;
+    }
+    if (isPromise(out)) out.then((r) => this.#respond(ctx, r), (e: unknown) => this.#fail(ctx, e));
+    else this.#respond(ctx, out);
+  }
+
+  #settled(ctx: ServerRequestContext): boolean {
+    if (this.#inflight.get(ctx.requestId) === ctx) this.#inflight.delete(ctx.requestId);
+    return !ctx.cancelled && !this.#closed;
+  }
+
+  #respond(ctx: ServerRequestContext, result: unknown): void {
+    if (!this.#settled(ctx)) return; // a late result after cancellation is dropped
+    let json: string;
+    if (result instanceof Serialized) json = result.json;
+    else if (!isObject(result)) {
+      this.#fail(ctx, new McpError(ErrorCode.InternalError, `Handler for ${ctx.method} returned no result object`));
+      return;
+    } else if (ctx.era === 'modern') json = this.#modernJson(result);
+    else json = JSON.stringify(result);
+    this.#emit(ctx.requestId, serializeResult(ctx.requestId, json));
+  }
+
+  /** Adds `resultType` and `_meta` serverInfo without copying the result when it has neither. */
+  #modernJson(result: JsonObject): string {
+    const core = this.core;
+    if (result.resultType !== undefined || result._meta !== undefined) {
+      const copy: JsonObject = { resultType: 'complete', ...result };
+      copy._meta = isObject(result._meta) ? { ...core.serverInfoMeta, ...result._meta } : core.serverInfoMeta;
+      return JSON.stringify(copy);
+    }
+    const body = JSON.stringify(result);
+    return body.length === 2
+      ? `{"resultType":"complete","_meta":${core.serverInfoMetaJson}}`
+      : `{"resultType":"complete","_meta":${core.serverInfoMetaJson},${body.slice(1)}`;
+  }
+
+  #fail(ctx: ServerRequestContext, err: unknown): void {
+    if (!this.#settled(ctx)) return;
+    let error: JsonRpcErrorObject;
+    if (err instanceof McpError) error = err.toJSON();
+    else if (err instanceof Error) error = { code: ErrorCode.InternalError, message: `Internal error: ${err.message}` };
+    else error = { code: ErrorCode.InternalError, message: `Internal error: ${String(err)}` };
+    this.#sendError(ctx.requestId, error);
+  }
+
+  /**
+   * Runs a method that may ask for input (tools/call, prompts/get, resources/read). Modern era: verifies the
+   * echoed requestState, exposes inputResponses, and turns input requests into a sealed `input_required`
+   * result. Legacy era: turns `inputRequired` results into server→client requests and re-runs the handler.
+   */
+  #runMrtr(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): unknown {
+    if (ctx.era === 'legacy') return this.#runLegacyInput(spec, params, ctx);
+    const binding = { method: ctx.method, params, principal: this.principal };
+    const state = params?.requestState;
+    if (state !== undefined) {
+      const payload = this.core.codec.open(state, binding);
+      ctx.rounds = payload.rounds;
+      ctx.requestState = payload.user;
+    }
+    const responses = params?.inputResponses;
+    if (responses !== undefined) {
+      if (!isObject(responses)) throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "inputResponses" must be an object');
+      ctx.inputResponses = responses as Record<string, JsonObject>;
+    }
+    const seal = (r: InputRequiredResult): JsonObject => {
+      const out: JsonObject = { resultType: 'input_required' };
+      if (r.inputRequests) {
+        for (const req of Object.values(r.inputRequests)) {
+          const missing = missingCapability(req, ctx.clientCapabilities);
+          if (missing) {
+            throw new McpError(ErrorCode.MissingRequiredClientCapability, `The client did not declare the capability ${Object.keys(missing)[0]} that this request needs`, { requiredCapabilities: missing });
+          }
+        }
+        out.inputRequests = r.inputRequests;
+      }
+      out.requestState = this.core.codec.seal(binding, r.requestState === undefined ? { rounds: ctx.rounds } : { rounds: ctx.rounds, user: r.requestState });
+      return out;
+    };
+    const settle = (r: unknown): unknown => (isInputRequired(r) ? seal(r) : r);
+    const onError = (err: unknown): unknown => {
+      if (err instanceof InputRequiredSignal) return seal({ resultType: 'input_required', inputRequests: err.inputRequests, requestState: ctx.requestState });
+      throw err;
+    };
+    let out: unknown;
+    try {
+      out = spec.handler(this, params, ctx);
+    } catch (err) {
+      return onError(err);
+    }
+    return isPromise(out) ? out.then(settle, onError) : settle(out);
+  }
+
+  async #runLegacyInput(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): Promise<unknown> {
+    let result = await spec.handler(this, params, ctx);
+    for (let round = 0; isInputRequired(result); round++) {
+      if (round >= this.core.maxInputRounds) {
+        throw new McpError(ErrorCode.InternalError, `Internal error: request needed more than ${this.core.maxInputRounds} input rounds`);
+      }
+      ctx.inputResponses = result.inputRequests ? await ctx.input(result.inputRequests) : {};
+      ctx.requestState = result.requestState;
+      result = await spec.handler(this, params, ctx);
+    }
+    return result;
+  }
+
+  /** @internal `logging/setLevel` (legacy). */
+  setLogLevel(level: unknown): void {
+    if (typeof level !== 'string' || !LEVELS.has(level)) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid params: "level" must be one of ${LOGGING_LEVELS.join(', ')}`);
+    }
+    if (this.#session) this.#session.logLevel = level as LoggingLevel;
+  }
+
+  /** @internal `resources/subscribe` (legacy). */
+  subscribe(uri: string): void {
+    const session = this.#session;
+    if (!session || session.subscriptions.has(uri)) return;
+    session.subscriptions.add(uri);
+    let set = this.core.legacyResourceSubs.get(uri);
+    if (!set) this.core.legacyResourceSubs.set(uri, (set = new Set()));
+    set.add(this);
+  }
+
+  /** @internal `resources/unsubscribe` (legacy). */
+  unsubscribe(uri: string): void {
+    if (this.#session?.subscriptions.delete(uri)) this.#unsubscribe(uri);
+  }
+
+  #unsubscribe(uri: string): void {
+    const set = this.core.legacyResourceSubs.get(uri);
+    if (!set) return;
+    set.delete(this);
+    if (set.size === 0) this.core.legacyResourceSubs.delete(uri);
+  }
+}

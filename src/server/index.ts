@@ -1,0 +1,10 @@
+/**
+ * The server side: {@link McpServer}, handler context, input helpers and connection seam.
+ * @packageDocumentation
+ */
+export { McpServer } from './mcp-server.js';
+export { ServerConnection, type ConnectionSink, type ConnectionOptions } from './connection.js';
+export type { RequestContext } from './context.js';
+export { inputRequired, isInputRequired, elicit, elicitUrl, createMessage, listRoots, InputRequiredSignal, type InputRequiredResult, type InputRequests, type InputResponses } from './input.js';
+export { RequestStateCodec, paramsDigest, type RequestStateOptions, type RequestBinding, type RequestStatePayload } from './request-state.js';
+export type * from './options.js';

@@ -1,0 +1,44 @@
+/**
+ * @internal `prompts/list` and `prompts/get` (MCP `server/prompts.mdx`).
+ */
+import { ErrorCode } from '../../jsonrpc/codes.js';
+import { McpError } from '../../jsonrpc/errors.js';
+import type { JsonObject } from '../../jsonrpc/message.js';
+import type { GetPromptResult } from '../../protocol/types.js';
+import type { ServerRequestContext } from '../context.js';
+import type { PromptEntry, ServerCore } from '../core.js';
+import type { InputRequiredResult } from '../input.js';
+import { isObject, optionalString, requiredString, Serialized, serializeList } from './shared.js';
+
+const enabled = (p: PromptEntry): boolean => p.enabled;
+
+/** `prompts/list`: a cached, pre-serialised page. */
+export function listPrompts(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized {
+  const cursor = optionalString(params, 'cursor');
+  return new Serialized(
+    core.prompts.cached(`${ctx.era}:${cursor ?? ''}`, () => {
+      const page = core.prompts.page(cursor, core.pageSize, enabled);
+      const result: JsonObject = { prompts: page.items.map((p) => p.definition) };
+      if (page.nextCursor) result.nextCursor = page.nextCursor;
+      return serializeList(core, ctx.era, 'prompts/list', result);
+    }),
+  );
+}
+
+/** `prompts/get`: arguments must be strings; required ones must be present (-32602 otherwise). */
+export function getPrompt(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): GetPromptResult | InputRequiredResult | Promise<GetPromptResult | InputRequiredResult> {
+  const name = requiredString(params, 'name', 'prompts/get');
+  const prompt = core.prompts.get(name);
+  if (!prompt || !prompt.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`, { name });
+  const raw = params?.arguments ?? {};
+  if (!isObject(raw)) throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "arguments" must be an object of strings');
+  const args: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== 'string') throw new McpError(ErrorCode.InvalidParams, `Invalid params: prompt argument "${k}" must be a string`);
+    args[k] = v;
+  }
+  for (const r of prompt.required) {
+    if (args[r] === undefined) throw new McpError(ErrorCode.InvalidParams, `Invalid params: prompt ${name} needs the argument "${r}"`);
+  }
+  return prompt.handler(args, ctx);
+}

@@ -1,0 +1,89 @@
+/**
+ * @internal `tools/list` and `tools/call` (MCP `server/tools.mdx`).
+ */
+import { ErrorCode } from '../../jsonrpc/codes.js';
+import { McpError } from '../../jsonrpc/errors.js';
+import type { JsonObject } from '../../jsonrpc/message.js';
+import type { CallToolResult } from '../../protocol/types.js';
+import type { ValidationResult } from '../../validation/index.js';
+import type { ServerRequestContext } from '../context.js';
+import type { ServerCore, ToolEntry } from '../core.js';
+import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '../input.js';
+import { isObject, isPromise, optionalString, requiredString, Serialized, serializeList } from './shared.js';
+
+const enabled = (t: ToolEntry): boolean => t.enabled;
+
+/** `tools/list`: a cached, pre-serialised page. */
+export function listTools(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized {
+  const cursor = optionalString(params, 'cursor');
+  return new Serialized(
+    core.tools.cached(`${ctx.era}:${cursor ?? ''}`, () => {
+      const page = core.tools.page(cursor, core.pageSize, enabled);
+      const result: JsonObject = { tools: page.items.map((t) => t.definition) };
+      if (page.nextCursor) result.nextCursor = page.nextCursor;
+      return serializeList(core, ctx.era, 'tools/list', result);
+    }),
+  );
+}
+
+/** An `isError` tool result with one text block. */
+export function toolError(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+type ToolOutcome = CallToolResult | InputRequiredResult;
+
+/**
+ * `tools/call`: validate the arguments with the schema compiled at registration, run the handler, check
+ * `structuredContent` against the output schema. Validation failures are `isError` results (SEP-1303).
+ * Synchronous handlers answer without a promise hop.
+ */
+export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
+  const name = requiredString(params, 'name', 'tools/call');
+  const tool = core.tools.get(name);
+  if (!tool || !tool.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`, { name });
+  const args = params?.arguments ?? {};
+  if (!isObject(args)) return toolError(`Input validation error: "arguments" must be an object`);
+  const checked = tool.input.validate(args);
+  if (isPromise<ValidationResult>(checked)) return checked.then((v) => afterValidation(tool, v, ctx));
+  return afterValidation(tool, checked, ctx);
+}
+
+function afterValidation(tool: ToolEntry, v: ValidationResult, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
+  if (!v.valid) return toolError(`Input validation error: ${v.message}`);
+  let out: ToolOutcome | Promise<ToolOutcome>;
+  try {
+    out = tool.handler(v.value, ctx);
+  } catch (err) {
+    return handlerFailure(err);
+  }
+  if (isPromise<ToolOutcome>(out)) return out.then((r) => checkOutput(tool, r), handlerFailure);
+  return checkOutput(tool, out);
+}
+
+function handlerFailure(err: unknown): CallToolResult {
+  // Protocol-level intents pass through: explicit wire errors and the MRTR signal.
+  if (err instanceof McpError || err instanceof InputRequiredSignal) throw err;
+  return toolError(err instanceof Error ? err.message : String(err));
+}
+
+function checkOutput(tool: ToolEntry, result: ToolOutcome): ToolOutcome | Promise<ToolOutcome> {
+  if (!isObject(result)) throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} returned a non-object result`);
+  if (isInputRequired(result)) return result;
+  if (!Array.isArray(result.content)) {
+    // The spec requires content; tolerate structured-only results by adding the JSON text block.
+    if (result.structuredContent === undefined) throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} returned a result without content`);
+    result = { ...result, content: [{ type: 'text', text: JSON.stringify(result.structuredContent) }] };
+  }
+  if (!tool.output || result.isError) return result;
+  if (result.structuredContent === undefined) {
+    throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} has an output schema but returned no structuredContent`);
+  }
+  const checked = tool.output.validate(result.structuredContent);
+  const final = result;
+  const verdict = (v: ValidationResult): ToolOutcome => {
+    if (!v.valid) throw new McpError(ErrorCode.InternalError, `Tool ${tool.name} returned structuredContent that does not match its output schema: ${v.message}`);
+    return final;
+  };
+  return isPromise<ValidationResult>(checked) ? checked.then(verdict) : verdict(checked);
+}

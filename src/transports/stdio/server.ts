@@ -1,0 +1,131 @@
+/**
+ * The stdio server transport (MCP `basic/transports.mdx`, "stdio"): newline-delimited JSON-RPC on
+ * stdin/stdout; stderr is free for logs.
+ *
+ * - Framing uses {@link LineDecoder}: O(n) reassembly, a size limit per message (-32600 past it), and the
+ *   connection keeps serving after malformed or oversized lines.
+ * - Output is coalesced: everything answered in one turn of the event loop goes out in one write.
+ * - Backpressure: while stdout is full, stdin is paused, so a slow reader cannot grow memory without bound.
+ * - When stdin ends, in-flight requests get up to `drainTimeoutMs` to finish; a broken stdout (the client
+ *   went away) closes the connection at once, cancelling handlers.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../../jsonrpc/framing.js';
+import type { ServerConnection } from '../../server/connection.js';
+import type { McpServer } from '../../server/mcp-server.js';
+
+/** Options of {@link serveStdio}. */
+export interface StdioServerOptions {
+  /** Input stream (default `process.stdin`). */
+  stdin?: Readable;
+  /** Output stream (default `process.stdout`). */
+  stdout?: Writable;
+  /** Largest accepted message in bytes (default 4 MiB). */
+  maxMessageBytes?: number;
+  /** Milliseconds to let in-flight requests finish after stdin ends (default 2000). */
+  drainTimeoutMs?: number;
+}
+
+/** A running stdio server. */
+export interface StdioServerHandle {
+  /** The connection (legacy session and modern requests on this process). */
+  readonly connection: ServerConnection;
+  /** Resolves once the transport has closed. */
+  readonly closed: Promise<void>;
+  /** Stops reading, cancels what is in flight, flushes output and closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `server` over stdio. One process is one connection: `initialize` opens a legacy session on it,
+ * and modern requests are served statelessly beside it.
+ */
+export function serveStdio(server: McpServer, options: StdioServerOptions = {}): StdioServerHandle {
+  const input = options.stdin ?? process.stdin;
+  const output = options.stdout ?? process.stdout;
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 2000;
+
+  let queue: string[] = [];
+  let flushScheduled = false;
+  let blocked = false;
+  let closing = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+
+  const flush = (): void => {
+    flushScheduled = false;
+    if (queue.length === 0) return;
+    const text = queue.length === 1 ? `${queue[0]}\n` : `${queue.join('\n')}\n`;
+    queue = [];
+    if (!output.writable) return;
+    if (!output.write(text) && !blocked) {
+      blocked = true;
+      input.pause();
+      output.once('drain', () => {
+        blocked = false;
+        if (!closing) input.resume();
+      });
+    }
+  };
+
+  const connection = server.connect({
+    send(message) {
+      queue.push(message);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    },
+  });
+
+  const decoder = new LineDecoder(
+    {
+      onLine: (line) => connection.receiveText(line),
+      onOversize: (bytes) => connection.reportOversize(bytes, maxBytes),
+    },
+    maxBytes,
+  );
+
+  const finish = (): void => {
+    if (connection.closed) return;
+    connection.close();
+    flush();
+    input.off('data', onData);
+    input.off('end', onEnd);
+    output.off('error', onOutputError);
+    resolveClosed();
+  };
+
+  const onData = (chunk: Buffer | string): void => decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const onEnd = (): void => {
+    decoder.end();
+    closing = true;
+    const deadline = Date.now() + drainTimeoutMs;
+    const wait = (): void => {
+      if (connection.inFlight === 0 || Date.now() >= deadline) setImmediate(finish);
+      else setTimeout(wait, 10).unref();
+    };
+    setImmediate(wait);
+  };
+  const onOutputError = (): void => {
+    // EPIPE and friends: nobody reads our answers any more.
+    queue = [];
+    finish();
+  };
+
+  input.on('data', onData);
+  input.on('end', onEnd);
+  output.on('error', onOutputError);
+
+  return {
+    connection,
+    closed,
+    close: async () => {
+      closing = true;
+      input.pause();
+      finish();
+      await closed;
+    },
+  };
+}
