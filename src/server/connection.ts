@@ -189,9 +189,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Pending server→client requests learn the real reason before their handlers' signals abort.
+    this.#outbound?.close();
     for (const ctx of this.#inflight.values()) ctx.cancel(new VeloError('VELO_CONNECTION_CLOSED', 'Connection closed'));
     this.#inflight.clear();
-    this.#outbound?.close();
     this.core.legacyListeners.delete(this);
     if (this.#session) {
       for (const uri of this.#session.subscriptions) this.#unsubscribe(uri);

@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { VeloError } from '../jsonrpc/errors.js';
 import { formatIssues } from './issues.js';
+import { jsonEqualityKeywords } from './json-equality.js';
 import { type Dialect, detectDialect, prepareSchema } from './prepare.js';
 import type { JsonSchema, SchemaCompiler, SyncValidate, ValidationIssue, ValidationResult } from './types.js';
 
@@ -34,7 +35,8 @@ interface Engine {
  * - Never fetches anything: there is no `loadSchema`, and every `$ref` must resolve within the schema.
  * - Never mutates the caller's schema: ajv compiles a private copy.
  * - Unknown keywords (`x-mcp-header`, vendor annotations) are tolerated (`strict: false`).
- * - Schemas sharing an `$id` compile independently: nothing is registered in ajv by `$id`.
+ * - Schemas sharing an `$id` compile independently: nothing stays registered in ajv after a compile.
+ * - `const` / `enum` / `uniqueItems` compare as JSON (ajv's comparison throws on keys such as `valueOf`).
  * - Required / property checks look at own properties only, so `{}` does not satisfy `required: ["toString"]`.
  *
  * One ajv instance per dialect is created lazily and shared by all schemas this compiler compiles.
@@ -99,13 +101,17 @@ export class AjvSchemaCompiler implements SchemaCompiler {
     const options: AjvOptions = {
       strict: false, // unknown keywords (x-mcp-header, $comment-like annotations) must not break compilation
       allErrors: this.#allErrors,
-      addUsedSchema: false, // do not register schemas by $id: two tools may share one
+      // ajv registers each compiled schema under its $id (and throws when a second tool reuses one);
+      // `forget` unregisters it right after compiling. `addUsedSchema: false` is not an option: with it,
+      // `"$ref": "#"` in a schema without `$id` fails to resolve.
       ownProperties: true,
       validateFormats: this.#formats,
       logger: false, // unknown formats are annotations: ignore them silently
     };
     const ajv = dialect === '2020-12' ? new Ajv2020(options) : new Ajv(options);
     if (this.#formats) ajvFormats.default(ajv);
+    // ajv's deep equality throws on JSON objects with a `valueOf` / `toString` key: see json-equality.ts
+    for (const keyword of jsonEqualityKeywords) ajv.removeKeyword(keyword.keyword as string).addKeyword(keyword);
     // compile the meta-schema now, so that whatever it registers counts as built in (see `forget`)
     ajv.validateSchema({});
     const engine: Engine = {
@@ -119,8 +125,8 @@ export class AjvSchemaCompiler implements SchemaCompiler {
 
 /**
  * Drops what compiling `copy` left in the shared ajv instance: its cache entry (keyed by the copy, so
- * otherwise kept forever) and the `$id`s of embedded resources, which ajv registers globally even with
- * `addUsedSchema: false` and which would leak into later compilations.
+ * otherwise kept forever), its registration under its `$id` (a later schema may reuse the `$id`), and the
+ * `$id`s of embedded resources (they would leak into later compilations).
  */
 function forget(engine: Engine, copy: JsonSchema): void {
   // safe: prepareSchema rejects schemas whose $id is a meta-schema URI, the only entries removeSchema could hit

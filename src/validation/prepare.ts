@@ -206,6 +206,10 @@ class Walker {
         this.#refs.push({ keyword: key, ref: value, base, at: where(at) });
         out = value;
       } else {
+        if (key === 'properties' && isPlainObject(value) && Object.hasOwn(value, '__proto__')) {
+          // ajv skips such an entry (prototype-pollution guard): refuse rather than silently not validate it
+          throw invalid(`${childAt} declares a property named "__proto__", which the validator cannot check`);
+        }
         out = this.#keyword(this.#keywords.get(key), value, depth, base, resource, childAt);
       }
       setOwn(copy, key, out);
