@@ -2,10 +2,12 @@
 /**
  * The `velomcp` command line.
  *
- *   velomcp serve <module> [--stdio]     serve a server module over stdio
+ *   velomcp serve <module> [--stdio]                 serve a server module over stdio
+ *   velomcp serve <module> --http [--port N]         serve it over Streamable HTTP at http://127.0.0.1:N/mcp
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';
+import { serveHttp } from '../transports/http/node.js';
 import { serveStdio } from '../transports/stdio/server.js';
 import { loadServerModule } from './load-server.js';
 
@@ -18,10 +20,35 @@ export function parsePort(value: string): number {
 
 interface ServeOptions {
   stdio?: boolean;
+  http?: boolean;
+  port?: number;
   maxMessageBytes?: number;
 }
 
+async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
+  const server = await loadServerModule(modulePath);
+  const envPort = process.env.PORT === undefined || process.env.PORT === '' ? undefined : parsePort(process.env.PORT);
+  const handle = await serveHttp(server, {
+    host: '127.0.0.1',
+    port: options.port ?? envPort ?? 3000,
+    path: '/mcp',
+    legacySse: true,
+    ...(options.maxMessageBytes === undefined ? {} : { maxBodyBytes: options.maxMessageBytes }),
+  });
+  process.stderr.write(`velomcp: serving MCP over Streamable HTTP at ${handle.url}\n`);
+  const stop = (): void => {
+    server.close();
+    void handle.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
+  if (options.http) {
+    await serveOverHttp(modulePath, options);
+    return;
+  }
   const server = await loadServerModule(modulePath);
   const handle = serveStdio(server, options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes });
   const stop = (): void => {
@@ -40,7 +67,9 @@ program
   .command('serve')
   .description('serve an MCP server module (its default export: an McpServer or a function returning one)')
   .argument('<module>', 'path to the server module (.js/.mjs)')
-  .option('--stdio', 'serve over stdin/stdout (the default in this version)')
+  .option('--stdio', 'serve over stdin/stdout (the default)')
+  .option('--http', 'serve over Streamable HTTP on 127.0.0.1 at /mcp (legacy HTTP+SSE at /sse)')
+  .option('--port <n>', 'HTTP port (default: $PORT or 3000)', parsePort)
   .option('--max-message-bytes <n>', 'largest accepted message in bytes', (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');

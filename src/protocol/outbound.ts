@@ -143,18 +143,22 @@ export class OutboundRequests {
     if (entry.timer) clearTimeout(entry.timer);
     let wait = entry.options.timeoutMs ?? this.#defaultTimeoutMs;
     const max = entry.options.maxTotalTimeoutMs;
+    let clipped = false;
     if (max !== undefined) {
       const left = entry.started + max - Date.now();
       if (left <= 0) {
         this.#cancel(id, new VeloError('VELO_REQUEST_TIMEOUT', `Request ${String(id)} exceeded its maximum total time of ${max} ms`), 'timeout');
         return;
       }
-      wait = Math.min(wait, left);
+      if (left < wait) {
+        wait = left;
+        clipped = true;
+      }
     }
     entry.timer = setTimeout(() => {
-      this.#cancel(id, new VeloError('VELO_REQUEST_TIMEOUT', `Request ${String(id)} timed out after ${wait} ms`), 'timeout');
+      const message = clipped ? `Request ${String(id)} exceeded its maximum total time of ${max} ms` : `Request ${String(id)} timed out after ${wait} ms`;
+      this.#cancel(id, new VeloError('VELO_REQUEST_TIMEOUT', message), 'timeout');
     }, wait);
-    entry.timer.unref?.();
   }
 
   #cancel(id: JsonRpcId, error: VeloError, reason: string): void {

@@ -99,6 +99,15 @@ export class McpServer {
   }
 
   /**
+   * The definition of an enabled tool as `tools/list` shows it, or undefined. O(1). Transports use it to
+   * check `x-mcp-header` arguments against `Mcp-Param-*` headers (2026-07-28, SEP-2243).
+   */
+  toolDefinition(name: string): Readonly<Tool> | undefined {
+    const entry = this.#core.tools.get(name);
+    return entry?.enabled ? entry.definition : undefined;
+  }
+
+  /**
    * Registers a tool (MCP `server/tools.mdx`). The input schema is compiled once, here; `tools/list` returns
    * raw JSON Schemas verbatim. O(1).
    * @throws VeloError `VELO_INVALID_REGISTRATION` (bad name), `VELO_DUPLICATE_REGISTRATION`, `VELO_INVALID_SCHEMA`.

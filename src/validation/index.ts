@@ -47,6 +47,12 @@ export interface CompileSchemaOptions {
    */
   jsonSchema?: JsonSchema;
   /**
+   * For Standard Schemas only: which side to derive the JSON Schema from when `jsonSchema` is absent.
+   * `input` (default) suits `inputSchema`; `output` suits an `outputSchema` whose validated (transformed)
+   * value is what gets sent.
+   */
+  io?: 'input' | 'output';
+  /**
    * Names the validated value in failure summaries: `arguments` turns `/age: must be >= 0` into
    * `arguments/age: must be >= 0`. Issue paths stay plain JSON Pointers.
    */
@@ -60,7 +66,8 @@ export interface CompileSchemaOptions {
  *   A plain object with a string `$schema` counts as JSON Schema even if it also carries a hidden
  *   `~standard` (zod's `z.toJSONSchema()` output does), so what was passed is what is advertised.
  * - Standard Schema (zod 4, valibot, arktype...): validated by the schema itself; `jsonSchema` is
- *   `options.jsonSchema` or else `~standard.jsonSchema.input({ target: 'draft-2020-12' })`. Such validators
+ *   `options.jsonSchema` or else `~standard.jsonSchema.input({ target: 'draft-2020-12' })` (`.output` with
+ *   `io: 'output'`). Such validators
  *   may return a Promise, so `sync` is false.
  *
  * @returns The schema to advertise, its validator and whether the validator is synchronous.
@@ -79,7 +86,7 @@ export function compileSchema(
 ): CompiledSchema {
   let compiled: CompiledSchema;
   if (isStandardSchema(input) && !(isPlainObject(input) && typeof input['$schema'] === 'string')) {
-    const jsonSchema = options.jsonSchema ?? standardJsonSchema(input);
+    const jsonSchema = options.jsonSchema ?? standardJsonSchema(input, options.io);
     if (!isPlainObject(jsonSchema)) {
       throw new VeloError('VELO_INVALID_SCHEMA', 'The jsonSchema option must be a JSON Schema object');
     }

@@ -39,13 +39,16 @@ export function hasStandardJsonSchema<S extends StandardSchemaV1>(schema: S): sc
 }
 
 /**
- * The JSON Schema of a Standard Schema's input type, for tools/list: `~standard.jsonSchema.input` with
+ * The JSON Schema of a Standard Schema, for tools/list: `~standard.jsonSchema.input` (or `.output`) with
  * target `draft-2020-12` (the MCP default dialect).
+ * @param io - `input` (default) describes what the schema accepts: right for `inputSchema`, which clients
+ *   fill in. `output` describes what it produces after transforms and defaults: right for an `outputSchema`
+ *   when the server sends the validated value.
  * @throws VeloError `VELO_INVALID_SCHEMA` when the schema has no converter, the converter throws (the
  *   type is not representable, e.g. a zod `z.date()`), or it returns something other than a JSON object.
  *   The remedy in each case is to pass a JSON Schema explicitly.
  */
-export function standardJsonSchema(schema: StandardSchemaV1): JsonSchema {
+export function standardJsonSchema(schema: StandardSchemaV1, io: 'input' | 'output' = 'input'): JsonSchema {
   const vendor = String(schema['~standard'].vendor);
   if (!hasStandardJsonSchema(schema)) {
     throw new VeloError(
@@ -56,7 +59,7 @@ export function standardJsonSchema(schema: StandardSchemaV1): JsonSchema {
   }
   let jsonSchema: unknown;
   try {
-    jsonSchema = schema['~standard'].jsonSchema.input({ target: 'draft-2020-12' });
+    jsonSchema = schema['~standard'].jsonSchema[io]({ target: 'draft-2020-12' });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new VeloError(

@@ -1,0 +1,218 @@
+/**
+ * The `node:http` Streamable HTTP handler and server (the fast path).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '../../server/mcp-server.js';
+import { LegacySseEngine, type LegacySseOptions } from '../sse/engine.js';
+import { HttpEngine, type HttpHandlerOptions, type HttpNotifier } from './engine.js';
+import { BodyError, type OutHeaders, type RequestPort, type ResponsePort, type StreamPort } from './ports.js';
+import { isLoopbackAddress } from './validate.js';
+
+/** A `(req, res)` listener for `node:http` (also usable from express and fastify's raw handlers). */
+export interface NodeHttpHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Ends every session and stream and stops timers. */
+  close(): void;
+  /** Cluster-wide notifications (through `options.bus` when given). */
+  readonly notify: HttpNotifier;
+  /** Live legacy sessions in this process. */
+  readonly sessionCount: number;
+}
+
+/** Options of {@link createHttpHandler}. */
+export interface NodeHttpHandlerOptions extends HttpHandlerOptions {
+  /**
+   * Also serve the deprecated HTTP+SSE transport (2024-11-05): GET `ssePath` opens the stream, POST
+   * `messagesPath?sessionId=…` sends. Default: off.
+   */
+  legacySse?: LegacySseOptions | boolean;
+}
+
+function firstHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(new BodyError(413, `body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: Error | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) finish(new BodyError(413, `body exceeds the limit of ${limit} bytes`));
+      else chunks.push(c);
+    };
+    const onEnd = (): void => finish(undefined);
+    const onError = (e: Error): void => finish(new BodyError(400, e.message));
+    const onAborted = (): void => finish(new BodyError(400, 'request aborted'));
+    const timer = setTimeout(() => finish(new BodyError(408, `body not received within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/** @internal Adapts a node request. */
+export function nodeRequestPort(req: IncomingMessage): RequestPort {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: req.method ?? 'GET',
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    header: (name) => firstHeader(req.headers[name]),
+    loopback: isLoopbackAddress(req.socket?.localAddress),
+    readBody: (limit, timeoutMs) => readNodeBody(req, limit, timeoutMs),
+    raw: req,
+  };
+}
+
+/** @internal Adapts a node response; SSE streams are destroyed once `maxBuffer` bytes sit unread. */
+export function nodeResponsePort(res: ServerResponse, maxBuffer: number): ResponsePort {
+  return {
+    respond(status: number, headers: OutHeaders, body: string): void {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(status, headers);
+      res.end(body);
+    },
+    openStream(headers: OutHeaders): StreamPort {
+      res.writeHead(200, headers);
+      res.flushHeaders();
+      const port: StreamPort = {
+        write(chunk: string): boolean {
+          if (res.destroyed || res.writableEnded) return false;
+          res.write(chunk);
+          if (res.writableLength > maxBuffer) {
+            // A consumer this slow would grow memory without bound: close the stream with an error.
+            res.destroy(new Error('SSE consumer too slow: buffer limit exceeded'));
+            return false;
+          }
+          return true;
+        },
+        end(): void {
+          if (!res.destroyed && !res.writableEnded) res.end();
+        },
+        get closed(): boolean {
+          return res.destroyed || res.writableEnded;
+        },
+      };
+      return port;
+    },
+    onAbort(listener: () => void): void {
+      res.once('close', () => {
+        if (!res.writableFinished) listener();
+      });
+    },
+  };
+}
+
+/**
+ * Creates a Streamable HTTP handler serving `server` (both eras on one endpoint).
+ *
+ * @example
+ * ```ts
+ * const handler = createHttpHandler(server, { path: '/mcp' });
+ * http.createServer(handler).listen(3000, '127.0.0.1');
+ * ```
+ */
+export function createHttpHandler(server: McpServer, options: NodeHttpHandlerOptions = {}): NodeHttpHandler {
+  const engine = new HttpEngine(server, options);
+  const sse = options.legacySse ? new LegacySseEngine(server, engine, options.legacySse === true ? {} : options.legacySse) : undefined;
+  const max = engine.maxStreamBufferBytes;
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    const port = nodeRequestPort(req);
+    const out = nodeResponsePort(res, max);
+    if (sse?.handles(port)) sse.handle(port, out);
+    else engine.handle(port, out);
+  }) as NodeHttpHandler;
+  Object.defineProperties(handler, {
+    close: {
+      value: () => {
+        sse?.close();
+        engine.close();
+      },
+    },
+    notify: { value: engine.notify },
+    sessionCount: { get: () => engine.sessions.size },
+  });
+  return handler;
+}
+
+/** Options of {@link serveHttp}. */
+export interface ServeHttpOptions extends NodeHttpHandlerOptions {
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 3000; 0 picks a free one). */
+  port?: number;
+  /** Milliseconds to receive request headers (default 10 000). */
+  headersTimeoutMs?: number;
+}
+
+/** A running HTTP server. */
+export interface HttpServerHandle {
+  /** The endpoint URL, e.g. `http://127.0.0.1:3000/mcp`. */
+  readonly url: string;
+  readonly port: number;
+  readonly httpServer: Server;
+  readonly handler: NodeHttpHandler;
+  /** Ends sessions and streams, closes every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Serves `server` over Streamable HTTP at `http://host:port/path` (default `127.0.0.1:3000/mcp`). */
+export async function serveHttp(server: McpServer, options: ServeHttpOptions = {}): Promise<HttpServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const path = options.path ?? '/mcp';
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const handler = createHttpHandler(server, { ...options, path });
+  const httpServer = createServer(
+    {
+      headersTimeout,
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
+      keepAliveTimeout: 5000,
+    },
+    handler,
+  );
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 3000, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}${path}`,
+    port,
+    httpServer,
+    handler,
+    close: () =>
+      new Promise<void>((resolve) => {
+        handler.close();
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      }),
+  };
+}
