@@ -119,9 +119,9 @@ export class McpServer {
     if (this.#core.tools.has(name)) throw new VeloError('VELO_DUPLICATE_REGISTRATION', `A tool named ${name} is already registered`);
     if (typeof handler !== 'function') throw new VeloError('VELO_INVALID_REGISTRATION', `Tool ${name} needs a handler function`);
     const compiler = this.#core.schemaCompiler;
-    const input = compileSchema((config.inputSchema ?? DEFAULT_INPUT_SCHEMA) as JsonSchema, { ...(compiler && { compiler }), ...(config.inputJsonSchema && { jsonSchema: config.inputJsonSchema }) });
+    const input = compileSchema((config.inputSchema ?? DEFAULT_INPUT_SCHEMA) as JsonSchema, { label: 'arguments', ...(compiler && { compiler }), ...(config.inputJsonSchema && { jsonSchema: config.inputJsonSchema }) });
     const output = config.outputSchema
-      ? compileSchema(config.outputSchema as JsonSchema, { ...(compiler && { compiler }), ...(config.outputJsonSchema && { jsonSchema: config.outputJsonSchema }) })
+      ? compileSchema(config.outputSchema as JsonSchema, { label: 'structuredContent', io: 'output', ...(compiler && { compiler }), ...(config.outputJsonSchema && { jsonSchema: config.outputJsonSchema }) })
       : undefined;
     const definition = assign({ name } as Tool, config, ['title', 'description']);
     definition.inputSchema = input.jsonSchema as JsonObject;

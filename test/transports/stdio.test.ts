@@ -86,23 +86,29 @@ describe('stdio transport', () => {
     assert.equal(aborted, true);
   });
 
-  test('a slow reader pauses input instead of buffering without bound', async () => {
-    const written: string[] = [];
-    let release!: () => void;
+  test('a slow reader pauses input instead of buffering without bound, and nothing is lost', async () => {
+    let written = '';
+    let blocked = true;
+    let pending: (() => void) | undefined;
     const stdout = new Writable({
       highWaterMark: 64,
       write(c, _e, cb) {
-        written.push(c.toString());
-        release = cb; // do not complete until released
+        written += c.toString();
+        if (blocked) pending = () => cb();
+        else cb();
       },
     });
     const t = setup({ stdout });
     for (let i = 0; i < 5; i++) t.stdin.write(call(i, 'y'.repeat(100)));
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(t.stdin.isPaused(), true, 'input paused while output is blocked');
-    release();
-    await new Promise((r) => setTimeout(r, 50));
-    release?.();
+    blocked = false;
+    pending?.();
+    const end = Date.now() + 3000;
+    while (written.split('\n').filter(Boolean).length < 5 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    const ids = written.split('\n').filter(Boolean).map((l) => JSON.parse(l).id).sort();
+    assert.deepEqual(ids, [0, 1, 2, 3, 4]);
+    assert.equal(t.stdin.isPaused(), false, 'input resumed after drain');
     await t.handle.close();
   });
 
