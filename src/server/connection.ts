@@ -437,51 +437,73 @@ export class ServerConnection implements ContextHost, LegacyListener {
    * Runs a method that may ask for input (tools/call, prompts/get, resources/read). Modern era: verifies the
    * echoed requestState, exposes inputResponses, and turns input requests into a sealed `input_required`
    * result. Legacy era: turns `inputRequired` results into server→client requests and re-runs the handler.
+   * The common case (no input involved, synchronous handler) allocates nothing extra and awaits nothing.
    */
   #runMrtr(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): unknown {
-    if (ctx.era === 'legacy') return this.#runLegacyInput(spec, params, ctx);
-    const binding = { method: ctx.method, params, principal: this.principal };
-    const state = params?.requestState;
-    if (state !== undefined) {
-      const payload = this.core.codec.open(state, binding);
-      ctx.rounds = payload.rounds;
-      ctx.requestState = payload.user;
+    if (ctx.era === 'legacy') {
+      const first = spec.handler(this, params, ctx);
+      if (!isPromise(first) && !isInputRequired(first)) return first;
+      return this.#legacyInputLoop(spec, params, ctx, first);
     }
-    const responses = params?.inputResponses;
-    if (responses !== undefined) {
-      if (!isObject(responses)) throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "inputResponses" must be an object');
-      ctx.inputResponses = responses as Record<string, JsonObject>;
-    }
-    const seal = (r: InputRequiredResult): JsonObject => {
-      const out: JsonObject = { resultType: 'input_required' };
-      if (r.inputRequests) {
-        for (const req of Object.values(r.inputRequests)) {
-          const missing = missingCapability(req, ctx.clientCapabilities);
-          if (missing) {
-            throw new McpError(ErrorCode.MissingRequiredClientCapability, `The client did not declare the capability ${Object.keys(missing)[0]} that this request needs`, { requiredCapabilities: missing });
-          }
-        }
-        out.inputRequests = r.inputRequests;
-      }
-      out.requestState = this.core.codec.seal(binding, r.requestState === undefined ? { rounds: ctx.rounds } : { rounds: ctx.rounds, user: r.requestState });
-      return out;
-    };
-    const settle = (r: unknown): unknown => (isInputRequired(r) ? seal(r) : r);
-    const onError = (err: unknown): unknown => {
-      if (err instanceof InputRequiredSignal) return seal({ resultType: 'input_required', inputRequests: err.inputRequests, requestState: ctx.requestState });
-      throw err;
-    };
+    if (params?.requestState !== undefined || params?.inputResponses !== undefined) this.#openRound(params, ctx);
     let out: unknown;
     try {
       out = spec.handler(this, params, ctx);
     } catch (err) {
-      return onError(err);
+      return this.#mrtrError(err, params, ctx);
     }
-    return isPromise(out) ? out.then(settle, onError) : settle(out);
+    if (isPromise(out)) {
+      return out.then(
+        (r) => (isInputRequired(r) ? this.#seal(r, params, ctx) : r),
+        (e: unknown) => this.#mrtrError(e, params, ctx),
+      );
+    }
+    return isInputRequired(out) ? this.#seal(out, params, ctx) : out;
   }
 
-  async #runLegacyInput(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): Promise<unknown> {
-    let result = await spec.handler(this, params, ctx);
+  /** Verifies the echoed requestState and exposes this retry's answers. */
+  #openRound(params: JsonObject, ctx: ServerRequestContext): void {
+    const state = params.requestState;
+    if (state !== undefined) {
+      const payload = this.core.codec.open(state, { method: ctx.method, params, principal: this.principal });
+      ctx.rounds = payload.rounds;
+      ctx.requestState = payload.user;
+    }
+    const responses = params.inputResponses;
+    if (responses !== undefined) {
+      if (!isObject(responses)) throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "inputResponses" must be an object');
+      ctx.inputResponses = responses as Record<string, JsonObject>;
+    }
+  }
+
+  #mrtrError(err: unknown, params: JsonObject | undefined, ctx: ServerRequestContext): JsonObject {
+    if (err instanceof InputRequiredSignal) {
+      return this.#seal({ resultType: 'input_required', inputRequests: err.inputRequests, requestState: ctx.requestState }, params, ctx);
+    }
+    throw err;
+  }
+
+  /** Builds the wire `input_required` result: capability-checked requests and a sealed requestState. */
+  #seal(r: InputRequiredResult, params: JsonObject | undefined, ctx: ServerRequestContext): JsonObject {
+    const out: JsonObject = { resultType: 'input_required' };
+    if (r.inputRequests) {
+      for (const req of Object.values(r.inputRequests)) {
+        const missing = missingCapability(req, ctx.clientCapabilities);
+        if (missing) {
+          throw new McpError(ErrorCode.MissingRequiredClientCapability, `The client did not declare the capability ${Object.keys(missing)[0]} that this request needs`, {
+            requiredCapabilities: missing,
+          });
+        }
+      }
+      out.inputRequests = r.inputRequests;
+    }
+    const payload = r.requestState === undefined ? { rounds: ctx.rounds } : { rounds: ctx.rounds, user: r.requestState };
+    out.requestState = this.core.codec.seal({ method: ctx.method, params, principal: this.principal }, payload);
+    return out;
+  }
+
+  async #legacyInputLoop(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext, first: unknown): Promise<unknown> {
+    let result = await first;
     for (let round = 0; isInputRequired(result); round++) {
       if (round >= this.core.maxInputRounds) {
         throw new McpError(ErrorCode.InternalError, `Internal error: request needed more than ${this.core.maxInputRounds} input rounds`);
