@@ -45,7 +45,8 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
 }
 
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
-  if (options.http) {
+  // --stdio wins when both are given, so `npm start -- --stdio` switches the default HTTP start to stdio.
+  if (options.http && !options.stdio) {
     await serveOverHttp(modulePath, options);
     return;
   }
@@ -67,7 +68,7 @@ program
   .command('serve')
   .description('serve an MCP server module (its default export: an McpServer or a function returning one)')
   .argument('<module>', 'path to the server module (.js/.mjs)')
-  .option('--stdio', 'serve over stdin/stdout (the default)')
+  .option('--stdio', 'serve over stdin/stdout (the default; wins over --http)')
   .option('--http', 'serve over Streamable HTTP on 127.0.0.1 at /mcp (legacy HTTP+SSE at /sse)')
   .option('--port <n>', 'HTTP port (default: $PORT or 3000)', parsePort)
   .option('--max-message-bytes <n>', 'largest accepted message in bytes', (v) => {

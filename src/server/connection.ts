@@ -49,6 +49,11 @@ export interface ConnectionSink {
    * that request's stream; undefined for connection-level messages such as list_changed.
    */
   send(message: string, related?: JsonRpcId): void;
+  /**
+   * Optional (HTTP, legacy era): closes the SSE stream of the request `related` without ending the request,
+   * so the client resumes with `Last-Event-ID` (SSE polling, SEP-1699). Returns false when not possible.
+   */
+  closeStream?(related: JsonRpcId): boolean;
 }
 
 /** Options of one connection. */
@@ -141,6 +146,11 @@ export class ServerConnection implements ContextHost, LegacyListener {
   /** @internal Writes through to the sink unless closed. */
   send(message: string, related?: JsonRpcId): void {
     if (!this.#closed) this.#sink.send(message, related);
+  }
+
+  /** @internal Asks the transport to close the stream of request `related` (see {@link ConnectionSink.closeStream}). */
+  closeStream(related: JsonRpcId): boolean {
+    return !this.#closed && (this.#sink.closeStream?.(related) ?? false);
   }
 
   /**

@@ -58,11 +58,19 @@ export interface RequestContext {
    * not declare the capability a request needs.
    */
   input(requests: InputRequests): Promise<InputResponses>;
+  /**
+   * Legacy era over Streamable HTTP: closes this request's SSE stream without ending the request; the
+   * result reaches the client when it reconnects with `Last-Event-ID` (SSE polling, SEP-1699). Returns
+   * false where the transport cannot do that (stdio, the modern era, no event store).
+   */
+  closeSseStream(): boolean;
 }
 
 /** What a context needs from the connection that created it. */
 export interface ContextHost {
   send(message: string, related: JsonRpcId): void;
+  /** Closes the transport stream of a request without ending it (HTTP polling); optional. */
+  closeStream?(related: JsonRpcId): boolean;
   /** Server→client requests (legacy era only). */
   readonly outbound: OutboundRequests | undefined;
   /** The session's log level (legacy era), undefined when never set. */
@@ -162,6 +170,10 @@ export class ServerRequestContext implements RequestContext {
     this.onCancel?.();
   }
 
+  closeSseStream(): boolean {
+    return !this.cancelled && (this.#host.closeStream?.(this.requestId) ?? false);
+  }
+
   /** Sends a notification related to this request (on its stream over HTTP). */
   notify(method: string, params: JsonObject): void {
     if (this.cancelled) return;
@@ -195,7 +207,13 @@ export class ServerRequestContext implements RequestContext {
       const given = this.inputResponses;
       if (round === this.rounds.length && given && !this.consumedResponses && keys.every((k) => given[k] !== undefined)) {
         const answers: InputResponses = {};
-        for (const k of keys) answers[k] = given[k] as JsonObject;
+        for (const k of keys) {
+          const answer = given[k];
+          if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+            throw new McpError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${k}"] must be an object (an ElicitResult, CreateMessageResult or ListRootsResult)`);
+          }
+          answers[k] = answer;
+        }
         this.rounds.push(answers);
         this.consumedResponses = true;
         return answers;
@@ -219,7 +237,13 @@ export class ServerRequestContext implements RequestContext {
     const answers = await Promise.all(
       keys.map((k) => {
         const r = requests[k] as InputRequest;
-        return outbound.request(r.method, r.params, { relatedRequestId: this.requestId, signal: this.signal });
+        let params = r.params;
+        // `mode` exists from 2025-11-25 on; older sessions get plain form-mode params.
+        if (params?.mode === 'form' && this.protocolVersion < '2025-11-25') {
+          const { mode: _mode, ...rest } = params;
+          params = rest;
+        }
+        return outbound.request(r.method, params, { relatedRequestId: this.requestId, signal: this.signal });
       }),
     );
     const out: InputResponses = {};

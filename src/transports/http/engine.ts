@@ -356,10 +356,33 @@ class Session implements ConnectionSink {
     s.deliver(message, final && s.pending.size === 0);
   }
 
-  /** Sends the priming event (an id with empty data) and `retry:` where the revision has them (2025-11-25+). */
+  /**
+   * Closes the POST stream of request `related` without ending it (SSE polling): the client resumes with
+   * GET and `Last-Event-ID`. Needs an event store and a resumable revision (2025-03-26+; priming events are sent there too, as the conformance suite expects).
+   */
+  closeStream(related: JsonRpcId): boolean {
+    const s = this.streams.get(related);
+    if (!s || !this.engine.eventStore || (this.protocolVersion ?? '') < '2025-03-26' || !s.res || s.state === 2) return false;
+    if (s.state === 0) {
+      s.state = 1;
+      s.sse = new SseWriter(s.res.openStream({ ...SSE_BASE, ...s.extraHeaders }), this.engine.keepAliveMs);
+      this.prime(s.sse, s.streamId);
+    }
+    const w = s.sse;
+    // After the events written so far (the store may be asynchronous), end the HTTP response.
+    const close = (): void => {
+      w?.end();
+      if (s.sse === w) s.detach();
+    };
+    if (this.#chain) this.#chain = this.#chain.then(close);
+    else close();
+    return true;
+  }
+
+  /** Sends the priming event (an id with empty data) and `retry:` on resumable revisions (2025-03-26+: SSE event ids exist there; an id-only event is valid SSE). */
   prime(w: SseWriter, streamId: string): void {
     const store = this.engine.eventStore;
-    if (!store || (this.protocolVersion ?? '') < '2025-11-25') return;
+    if (!store || (this.protocolVersion ?? '') < '2025-03-26') return;
     this.emit(streamId, '', () => w, undefined);
   }
 

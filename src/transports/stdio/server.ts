@@ -55,10 +55,15 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
 
   const flush = (): void => {
     flushScheduled = false;
-    if (queue.length === 0) return;
-    const text = queue.length === 1 ? `${queue[0]}\n` : `${queue.join('\n')}\n`;
+    notified.clear();
+    // Responses held back in the previous turn go first: they are older than anything queued now.
+    const parts = ready.length > 0 ? ready.concat(queue) : queue;
+    ready = held;
+    held = [];
     queue = [];
-    if (!output.writable) return;
+    if (ready.length > 0) schedule();
+    if (parts.length === 0 || !output.writable) return;
+    const text = parts.length === 1 ? `${parts[0]}\n` : `${parts.join('\n')}\n`;
     if (!output.write(text) && !blocked) {
       blocked = true;
       input.pause();
@@ -69,13 +74,31 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
     }
   };
 
+  // Requests that got a notification (progress, log) in the batch being gathered. Their response waits for
+  // the next write: some clients handle responses synchronously but notifications a microtask later, and
+  // would drop a notification that arrives in the same read as the response it precedes.
+  const notified = new Set<unknown>();
+  /** Responses held back during this turn; they move to `ready` at the next flush. */
+  let held: string[] = [];
+  let ready: string[] = [];
+  const schedule = (): void => {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
   const connection = server.connect({
-    send(message) {
-      queue.push(message);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
+    send(message, related) {
+      if (related !== undefined) {
+        if (message.startsWith('{"jsonrpc":"2.0","method"')) notified.add(related);
+        else if (notified.size > 0 && notified.has(related)) {
+          held.push(message);
+          schedule();
+          return;
+        }
       }
+      queue.push(message);
+      schedule();
     },
   });
 
@@ -90,7 +113,7 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
   const finish = (): void => {
     if (connection.closed) return;
     connection.close();
-    flush();
+    while (queue.length > 0 || held.length > 0 || ready.length > 0) flush();
     input.off('data', onData);
     input.off('end', onEnd);
     output.off('error', onOutputError);
@@ -111,6 +134,8 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
   const onOutputError = (): void => {
     // EPIPE and friends: nobody reads our answers any more.
     queue = [];
+    held = [];
+    ready = [];
     finish();
   };
 
