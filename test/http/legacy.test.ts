@@ -79,10 +79,15 @@ describe('legacy era (2025-03-26…2025-11-25) over Streamable HTTP', () => {
     assert.equal(msgs.at(-1).id, 2);
   });
 
-  test('2025-03-26 sessions get no priming event', async () => {
+  test('resumable sessions (2025-03-26 on) get a priming event first; 2024-11-05 sessions get none', async () => {
     const sid = await initialize(h.url, '2025-03-26');
     const r = await post(h.url, sid, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'progress', arguments: {}, _meta: { progressToken: 5 } } }, '2025-03-26');
-    assert.notEqual(parseSse(r.text)[0]?.data, '');
+    const first = parseSse(r.text)[0];
+    assert.equal(first?.data, '');
+    assert.ok(first?.id, 'the priming event carries an id to resume from');
+    const old = await initialize(h.url, '2024-11-05');
+    const r2 = await post(h.url, old, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'progress', arguments: {}, _meta: { progressToken: 6 } } }, '2024-11-05');
+    assert.notEqual(parseSse(r2.text)[0]?.data, '');
   });
 
   test('2025-03-26 sessions accept batches', async () => {

@@ -6,23 +6,13 @@ import { McpError } from '../../jsonrpc/errors.js';
 import type { JsonObject } from '../../jsonrpc/message.js';
 import type { GetPromptResult } from '../../protocol/types.js';
 import type { ServerRequestContext } from '../context.js';
-import type { PromptEntry, ServerCore } from '../core.js';
+import type { ServerCore } from '../core.js';
 import type { InputRequiredResult } from '../input.js';
-import { isObject, optionalString, requiredString, Serialized, serializeList } from './shared.js';
-
-const enabled = (p: PromptEntry): boolean => p.enabled;
+import { isObject, listPage, requiredString, type Serialized } from './shared.js';
 
 /** `prompts/list`: a cached, pre-serialised page. */
 export function listPrompts(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized {
-  const cursor = optionalString(params, 'cursor');
-  return new Serialized(
-    core.prompts.cached(`${ctx.era}:${cursor ?? ''}`, () => {
-      const page = core.prompts.page(cursor, core.pageSize, enabled);
-      const result: JsonObject = { prompts: page.items.map((p) => p.definition) };
-      if (page.nextCursor) result.nextCursor = page.nextCursor;
-      return serializeList(core, ctx.era, 'prompts/list', result);
-    }),
-  );
+  return listPage(core, core.prompts, params, ctx, 'prompts/list', 'prompts');
 }
 
 /** `prompts/get`: arguments must be strings; required ones must be present (-32602 otherwise). */

@@ -7,29 +7,17 @@ import { McpError } from '../../jsonrpc/errors.js';
 import type { JsonObject } from '../../jsonrpc/message.js';
 import type { ReadResourceResult, Resource } from '../../protocol/types.js';
 import type { ServerRequestContext } from '../context.js';
-import type { ResourceEntry, ServerCore, TemplateEntry } from '../core.js';
+import type { ServerCore } from '../core.js';
 import { isInputRequired, type InputRequiredResult } from '../input.js';
 import { encodeCursor, decodeCursor } from '../registry.js';
-import { isObject, isPromise, optionalString, requiredString, Serialized, serializeList } from './shared.js';
-
-const enabledResource = (r: ResourceEntry): boolean => r.enabled;
-const enabledTemplate = (t: TemplateEntry): boolean => t.enabled;
+import { isObject, isPromise, listPage, optionalString, requiredString, Serialized, serializeList } from './shared.js';
 
 /** `resources/list`: static resources (cached page), then resources enumerated by template `list` callbacks. */
 export function listResources(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized | Promise<Serialized> {
   const cursor = optionalString(params, 'cursor');
   let dynamic = false;
   for (const t of core.templates.values()) if (t.enabled && t.list) dynamic = true;
-  if (!dynamic) {
-    return new Serialized(
-      core.resources.cached(`${ctx.era}:${cursor ?? ''}`, () => {
-        const page = core.resources.page(cursor, core.pageSize, enabledResource);
-        const result: JsonObject = { resources: page.items.map((r) => r.definition) };
-        if (page.nextCursor) result.nextCursor = page.nextCursor;
-        return serializeList(core, ctx.era, 'resources/list', result);
-      }),
-    );
-  }
+  if (!dynamic) return listPage(core, core.resources, params, ctx, 'resources/list', 'resources');
   return (async () => {
     const all: Resource[] = [];
     for (const r of core.resources.values()) if (r.enabled) all.push(r.definition);
@@ -45,15 +33,7 @@ export function listResources(core: ServerCore, params: JsonObject | undefined, 
 
 /** `resources/templates/list`: a cached, pre-serialised page. */
 export function listResourceTemplates(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized {
-  const cursor = optionalString(params, 'cursor');
-  return new Serialized(
-    core.templates.cached(`${ctx.era}:${cursor ?? ''}`, () => {
-      const page = core.templates.page(cursor, core.pageSize, enabledTemplate);
-      const result: JsonObject = { resourceTemplates: page.items.map((t) => t.definition) };
-      if (page.nextCursor) result.nextCursor = page.nextCursor;
-      return serializeList(core, ctx.era, 'resources/templates/list', result);
-    }),
-  );
+  return listPage(core, core.templates, params, ctx, 'resources/templates/list', 'resourceTemplates');
 }
 
 type ReadOutcome = ReadResourceResult | InputRequiredResult;

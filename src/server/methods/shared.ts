@@ -5,8 +5,10 @@ import { ErrorCode } from '../../jsonrpc/codes.js';
 import { McpError } from '../../jsonrpc/errors.js';
 import type { JsonObject } from '../../jsonrpc/message.js';
 import type { ProtocolEra } from '../../protocol/versions.js';
+import type { ServerRequestContext } from '../context.js';
 import type { ServerCore } from '../core.js';
 import type { CacheableMethod } from '../options.js';
+import type { Registry } from '../registry.js';
 
 /** A result already serialised for the request's era (cached list pages). */
 export class Serialized {
@@ -43,4 +45,31 @@ export function isObject(v: unknown): v is JsonObject {
 /** True when `v` is a thenable. */
 export function isPromise<T>(v: unknown): v is Promise<T> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * One page of a registry's enabled entries as a cached, pre-serialised list result: serialised once per era
+ * and cursor, and served from the cache until the registry changes.
+ */
+export function listPage<E extends { enabled: boolean; definition: unknown }>(
+  core: ServerCore,
+  registry: Registry<E>,
+  params: JsonObject | undefined,
+  ctx: ServerRequestContext,
+  method: CacheableMethod,
+  member: string,
+): Serialized {
+  const cursor = optionalString(params, 'cursor');
+  return new Serialized(
+    registry.cached(`${ctx.era}:${cursor ?? ''}`, () => {
+      const page = registry.page(cursor, core.pageSize, isEnabled);
+      const result: JsonObject = { [member]: page.items.map((e) => e.definition) };
+      if (page.nextCursor) result.nextCursor = page.nextCursor;
+      return serializeList(core, ctx.era, method, result);
+    }),
+  );
+}
+
+function isEnabled(e: { enabled: boolean }): boolean {
+  return e.enabled;
 }

@@ -9,21 +9,11 @@ import type { ValidationResult } from '../../validation/index.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ServerCore, ToolEntry } from '../core.js';
 import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '../input.js';
-import { isObject, isPromise, optionalString, requiredString, Serialized, serializeList } from './shared.js';
-
-const enabled = (t: ToolEntry): boolean => t.enabled;
+import { isObject, isPromise, listPage, requiredString, type Serialized } from './shared.js';
 
 /** `tools/list`: a cached, pre-serialised page. */
 export function listTools(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized {
-  const cursor = optionalString(params, 'cursor');
-  return new Serialized(
-    core.tools.cached(`${ctx.era}:${cursor ?? ''}`, () => {
-      const page = core.tools.page(cursor, core.pageSize, enabled);
-      const result: JsonObject = { tools: page.items.map((t) => t.definition) };
-      if (page.nextCursor) result.nextCursor = page.nextCursor;
-      return serializeList(core, ctx.era, 'tools/list', result);
-    }),
-  );
+  return listPage(core, core.tools, params, ctx, 'tools/list', 'tools');
 }
 
 /** An `isError` tool result with one text block. */
