@@ -391,7 +391,6 @@ export class ServerConnection implements ContextHost, LegacyListener {
   }
 
   #execute(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): void {
-    this.#inflight.set(ctx.requestId, ctx);
     let out: unknown;
     try {
       out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
@@ -399,8 +398,12 @@ export class ServerConnection implements ContextHost, LegacyListener {
       this.#fail(ctx, err);
       return;
     }
-    if (isPromise(out)) out.then((r) => this.#respond(ctx, r), (e: unknown) => this.#fail(ctx, e));
-    else this.#respond(ctx, out);
+    if (isPromise(out)) {
+      // Only asynchronous work is tracked: nothing can cancel or duplicate a request that completes
+      // before the next message is read.
+      this.#inflight.set(ctx.requestId, ctx);
+      out.then((r) => this.#respond(ctx, r), (e: unknown) => this.#fail(ctx, e));
+    } else this.#respond(ctx, out);
   }
 
   #settled(ctx: ServerRequestContext): boolean {

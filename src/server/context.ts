@@ -79,6 +79,9 @@ export interface ContextHost {
   readonly principal: string;
 }
 
+/** Shared `_meta` of requests that carry none (frozen: handlers must not write to it). */
+const NO_META: Meta = Object.freeze({});
+
 const LEVEL_RANK = new Map<string, number>(LOGGING_LEVELS.map((l, i) => [l, i]));
 
 /** The missing capability an input request needs, or undefined when the client has it. */
@@ -140,7 +143,7 @@ export class ServerRequestContext implements RequestContext {
     this.params = params;
     this.era = era;
     this.protocolVersion = protocolVersion;
-    this._meta = (params?._meta as Meta | undefined) ?? {};
+    this._meta = (params?._meta as Meta | undefined) ?? NO_META;
     this.clientCapabilities = clientCapabilities;
     this.clientInfo = clientInfo;
   }
