@@ -51,6 +51,14 @@ describe('modern era (2026-07-28) over Streamable HTTP', () => {
     assert.equal(r.json.result.content[0].text, 'done');
   });
 
+  test('subscriptions/listen from a client that refuses SSE → 406, not a request that never ends', async () => {
+    const { headers, body } = modernRequest(81, 'subscriptions/listen', { notifications: { toolsListChanged: true } });
+    const r = await raw(h.url, { headers: { ...headers, accept: 'application/json' }, body });
+    assert.equal(r.status, 406);
+    assert.equal(r.json.error.code, -32600);
+    assert.equal(r.json.id, 81);
+  });
+
   test('no logs are sent when the request carries no logLevel', async () => {
     const { headers, body } = modernRequest(9, 'tools/call', { name: 'progress', arguments: {} });
     const r = await raw(h.url, { headers, body });

@@ -690,7 +690,13 @@ export class HttpEngine {
       return;
     }
     const accept = req.header('accept');
-    const exchange = new ModernExchange(this, res, id, accept === undefined || accepts(accept, 'text/event-stream'));
+    const sse = accept === undefined || accepts(accept, 'text/event-stream');
+    if (!sse && msg.method === 'subscriptions/listen') {
+      // A listen answer is a stream by nature; without SSE the request could never complete.
+      reject(406, ErrorCode.InvalidRequest, 'Not Acceptable: subscriptions/listen answers with an SSE stream; Accept must include text/event-stream');
+      return;
+    }
+    const exchange = new ModernExchange(this, res, id, sse);
     const principal = this.principalOf?.(req.raw);
     const conn = this.server.connect(exchange, principal === undefined ? { legacy: false } : { legacy: false, principal });
     exchange.conn = conn;
