@@ -4,7 +4,7 @@
  *
  * The decoder keeps incomplete tails as a list of `Buffer` slices and concatenates them only once, when
  * their line completes: each byte is copied at most once, so a message split into many chunks costs
- * O(n), never O(n²). Lines that fit inside one chunk are decoded straight from that chunk.
+ * O(n), never O(n²). The complete lines of a chunk are decoded with one UTF-8 decode and split in JS.
  */
 
 /** Default maximum size of one message, in bytes (4 MiB). */
@@ -55,30 +55,58 @@ export class LineDecoder {
   push(chunk: Buffer): void {
     let start = 0;
     const len = chunk.length;
-    while (start < len) {
-      const nl = chunk.indexOf(NL, start);
+    if (this.#pendingBytes > 0 || this.#skipping) {
+      // Finish the line carried over from earlier chunks.
+      const nl = chunk.indexOf(NL);
       if (nl === -1) {
-        this.#hold(chunk, start, len);
+        this.#hold(chunk, 0, len);
         return;
       }
       if (this.#skipping) {
         this.#skipping = false;
-      } else if (this.#pendingBytes === 0) {
-        if (nl - start > this.#max) this.#handlers.onOversize(nl - start);
-        else this.#emit(chunk, start, nl);
       } else {
-        const total = this.#pendingBytes + (nl - start);
+        const total = this.#pendingBytes + nl;
         if (total > this.#max) {
           this.#handlers.onOversize(total);
         } else {
-          this.#pending.push(chunk.subarray(start, nl));
+          this.#pending.push(chunk.subarray(0, nl));
           const line = Buffer.concat(this.#pending, total);
           this.#emit(line, 0, total);
         }
-        this.#pending = [];
-        this.#pendingBytes = 0;
       }
+      this.#pending = [];
+      this.#pendingBytes = 0;
       start = nl + 1;
+    }
+    const last = chunk.lastIndexOf(NL);
+    if (last >= start) {
+      this.#emitRun(chunk, start, last);
+      start = last + 1;
+    }
+    if (start < len) this.#hold(chunk, start, len);
+  }
+
+  /**
+   * Delivers the complete lines in `chunk[start, last)` (`last` is the final newline): the region is decoded
+   * once and split in JS, while sizes are checked in bytes. A newline byte always decodes to `\n` and
+   * never appears inside a multi-byte sequence, so the k-th line of the text is the k-th line of the bytes.
+   */
+  #emitRun(chunk: Buffer, start: number, last: number): void {
+    const text = chunk.toString('utf8', start, last);
+    let bytePos = start;
+    let strPos = 0;
+    for (;;) {
+      const byteNl = chunk.indexOf(NL, bytePos);
+      const strNl = byteNl === last ? text.length : text.indexOf('\n', strPos);
+      if (byteNl - bytePos > this.#max) this.#handlers.onOversize(byteNl - bytePos);
+      else {
+        let end = strNl;
+        if (end > strPos && text.charCodeAt(end - 1) === CR) end--;
+        if (end > strPos) this.#handlers.onLine(text.slice(strPos, end));
+      }
+      if (byteNl === last) return;
+      bytePos = byteNl + 1;
+      strPos = strNl + 1;
     }
   }
 

@@ -77,6 +77,24 @@ describe('LineDecoder', () => {
     );
   });
 
+  test('property: multi-byte text, CRLF endings and oversized lines survive any split', () => {
+    const line = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }).map((t) => JSON.stringify({ t })),
+      fc.constant(`{"big":"${'é'.repeat(40)}"}`), // 90 bytes: over the limit below
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 15 }), fc.array(fc.nat(), { maxLength: 30 }), fc.boolean(), (lines, cuts, crlf) => {
+        const buf = Buffer.from(lines.map((l) => `${l}${crlf ? '\r\n' : '\n'}`).join(''));
+        const limit = 80;
+        const { lines: got, oversize } = decodeAll(split(buf, cuts), limit);
+        const fits = (l: string): boolean => Buffer.byteLength(l) + (crlf ? 1 : 0) <= limit;
+        assert.deepEqual(got, lines.filter(fits));
+        assert.equal(oversize.length, lines.filter((l) => !fits(l)).length);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   test('property: byte garbage never throws and never holds more than the limit', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 20 }), (chunks) => {

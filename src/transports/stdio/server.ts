@@ -4,7 +4,8 @@
  *
  * - Framing uses {@link LineDecoder}: O(n) reassembly, a size limit per message (-32600 past it), and the
  *   connection keeps serving after malformed or oversized lines.
- * - Output is coalesced: everything answered in one turn of the event loop goes out in one write.
+ * - Output is coalesced: everything answered while reading one chunk, or in one turn of the event loop,
+ *   goes out in one write.
  * - Backpressure: while stdout is full, stdin is paused, so a slow reader cannot grow memory without bound.
  * - When stdin ends, in-flight requests get up to `drainTimeoutMs` to finish; a broken stdout (the client
  *   went away) closes the connection at once, cancelling handlers.
@@ -120,7 +121,12 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
     resolveClosed();
   };
 
-  const onData = (chunk: Buffer | string): void => decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const onData = (chunk: Buffer | string): void => {
+    decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    // Answers produced synchronously while reading this chunk leave now, in one write; asynchronous
+    // ones follow through the scheduled flush.
+    if (queue.length > 0) flush();
+  };
   const onEnd = (): void => {
     decoder.end();
     closing = true;
