@@ -291,6 +291,8 @@ function checkLabel(c) {
  * @param {string[]} [options.scored] requirements mode: the scored scenarios (gated)
  * @param {Map<string,string>|object} [options.notScored] requirements mode: unscored scenario -> reason
  * @param {string[]} [options.allow] suite mode: patterns reported but not gated (default DEFAULT_ALLOW[side])
+ * @param {string[]} [options.reportOnly] requirements mode: scored scenarios matching these patterns (from
+ *   explicit `--allow` options) are reported but not gated, e.g. `auth/*` until client authorization exists
  * @param {boolean} [options.warningsFail=false] count WARNING checks as failures
  * @param {Map<string,{error?: string, incomplete?: string, note?: string}>} [options.notes] what the CLI output said per scenario
  */
@@ -299,6 +301,7 @@ export function judge(dir, options = {}) {
   const mode = options.mode ?? 'suite';
   const allow = options.allow ?? DEFAULT_ALLOW[side];
   const allowRes = allow.map((p) => [p, globToRegExp(p)]);
+  const reportOnlyRes = (options.reportOnly ?? []).map((p) => [p, globToRegExp(p)]);
   const scored = new Set(options.scored ?? []);
   const notScored = options.notScored instanceof Map ? options.notScored : new Map(Object.entries(options.notScored ?? {}));
   const notes = options.notes ?? new Map();
@@ -312,6 +315,11 @@ export function judge(dir, options = {}) {
     if (mode === 'requirements') {
       gated = scored.has(name);
       scoredLabel = gated ? 'yes' : `no (${notScored.get(name) ?? 'not in requirements'})`;
+      const hit = gated ? reportOnlyRes.find(([, re]) => re.test(name)) : undefined;
+      if (hit) {
+        gated = false;
+        scoredLabel = `yes, report-only (--allow ${hit[0]})`;
+      }
     } else {
       const hit = allowRes.find(([, re]) => re.test(name));
       gated = !hit;
@@ -501,7 +509,7 @@ async function prepareRun(side, name, tools, opts) {
   let expected;
   if (cfg.mode === 'requirements') {
     const req = requirementsFor(entry, cfg.revision, side);
-    Object.assign(judgeOptions, { scored: req.scored, notScored: req.notScored });
+    Object.assign(judgeOptions, { scored: req.scored, notScored: req.notScored, reportOnly: opts.allow ?? [] });
     expected = req.all;
   } else {
     judgeOptions.allow = [...(opts.defaultAllow === false ? [] : DEFAULT_ALLOW[side]), ...(opts.allow ?? [])];
@@ -660,7 +668,7 @@ export async function judgeExisting({ dir, side = 'server', run: name, ...opts }
   const options = { side, mode: cfg.mode, warningsFail: !!opts.warningsFail };
   if (cfg.mode === 'requirements') {
     const req = requirementsFor(tools.cli[cfg.cli], cfg.revision, side);
-    Object.assign(options, { scored: req.scored, notScored: req.notScored, expected: req.all });
+    Object.assign(options, { scored: req.scored, notScored: req.notScored, expected: req.all, reportOnly: opts.allow ?? [] });
   } else {
     options.allow = [...(opts.defaultAllow === false ? [] : DEFAULT_ALLOW[side]), ...(opts.allow ?? [])];
     options.expected = await listScenarios(tools, cfg.cli, side);
@@ -727,7 +735,8 @@ server runs: ${Object.keys(RUNS.server).join(', ')} (default: all)
 client runs: ${Object.keys(RUNS.client).join(', ')} (default: all)
 
 options:
-  --allow PATTERN         also report-only (not gate) matching scenarios in --suite all runs (repeatable)
+  --allow PATTERN         also report-only (not gate) matching scenarios (repeatable); in requirements runs it
+                          applies to scored scenarios too (e.g. --allow 'auth/*')
   --no-default-allow      gate everything in --suite all runs (defaults: server ${DEFAULT_ALLOW.server.join(' ')}; client ${DEFAULT_ALLOW.client.join(' ')})
   --warnings-fail         a WARNING check fails its scenario
   --scenario-timeout MS   per-scenario timeout passed to the CLI (default 30000)

@@ -4,11 +4,15 @@
  *
  *   velomcp serve <module> [--stdio]                 serve a server module over stdio
  *   velomcp serve <module> --http [--port N]         serve it over Streamable HTTP at http://127.0.0.1:N/mcp
+ *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
+ *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';
 import { serveHttp } from '../transports/http/node.js';
 import { serveStdio } from '../transports/stdio/server.js';
+import { serveTcp } from '../transports/tcp/server.js';
+import { serveWebSocket } from '../transports/ws/server.js';
 import { loadServerModule } from './load-server.js';
 
 /** Parses a TCP port number for commander. */
@@ -21,6 +25,8 @@ export function parsePort(value: string): number {
 interface ServeOptions {
   stdio?: boolean;
   http?: boolean;
+  ws?: boolean;
+  tcp?: boolean;
   port?: number;
   maxMessageBytes?: number;
 }
@@ -44,7 +50,28 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
   process.once('SIGINT', stop);
 }
 
+/** Serves over WebSocket (`--ws`) or TCP (`--tcp`) on 127.0.0.1; a signal drains in-flight work, then exits. */
+async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 'ws' | 'tcp'): Promise<void> {
+  const server = await loadServerModule(modulePath);
+  const envPort = process.env.PORT === undefined || process.env.PORT === '' ? undefined : parsePort(process.env.PORT);
+  const common = { host: '127.0.0.1', port: options.port ?? envPort ?? 3000, ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }) };
+  const handle = kind === 'ws' ? await serveWebSocket(server, { ...common, path: '/mcp' }) : await serveTcp(server, common);
+  process.stderr.write(`velomcp: serving MCP over ${kind === 'ws' ? 'WebSocket (subprotocol mcp)' : 'TCP (newline-delimited JSON)'} at ${handle.url}\n`);
+  const stop = (): void => {
+    server.close();
+    void handle.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
+  if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
+  // --ws and --tcp win over --http, so `npm start -- --ws` switches the default HTTP start to WebSocket.
+  if ((options.ws || options.tcp) && !options.stdio) {
+    await serveOverSocket(modulePath, options, options.ws ? 'ws' : 'tcp');
+    return;
+  }
   // --stdio wins when both are given, so `npm start -- --stdio` switches the default HTTP start to stdio.
   if (options.http && !options.stdio) {
     await serveOverHttp(modulePath, options);
@@ -68,9 +95,11 @@ program
   .command('serve')
   .description('serve an MCP server module (its default export: an McpServer or a function returning one)')
   .argument('<module>', 'path to the server module (.js/.mjs)')
-  .option('--stdio', 'serve over stdin/stdout (the default; wins over --http)')
+  .option('--stdio', 'serve over stdin/stdout (the default; wins over --http, --ws and --tcp)')
   .option('--http', 'serve over Streamable HTTP on 127.0.0.1 at /mcp (legacy HTTP+SSE at /sse)')
-  .option('--port <n>', 'HTTP port (default: $PORT or 3000)', parsePort)
+  .option('--ws', 'serve over WebSocket on 127.0.0.1 at /mcp, subprotocol mcp (velomcp extension)')
+  .option('--tcp', 'serve newline-delimited JSON over TCP on 127.0.0.1 (velomcp extension)')
+  .option('--port <n>', 'HTTP, WebSocket or TCP port (default: $PORT or 3000)', parsePort)
   .option('--max-message-bytes <n>', 'largest accepted message in bytes', (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
@@ -88,4 +117,5 @@ program
     }
   });
 
+(await import('./call.js')).registerCallCommand(program);
 await program.parseAsync(process.argv);

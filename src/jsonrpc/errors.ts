@@ -62,7 +62,10 @@ export type VeloErrorCode =
   | 'VELO_MESSAGE_TOO_LARGE'
   | 'VELO_CAPABILITY_MISSING'
   | 'VELO_INPUT_ROUNDS_EXCEEDED'
-  | 'VELO_NOT_CONNECTED';
+  | 'VELO_NOT_CONNECTED'
+  | 'VELO_HTTP_ERROR'
+  | 'VELO_SESSION_EXPIRED'
+  | 'VELO_PROTOCOL_ERROR';
 
 /** A local failure with a stable string code; never sent on the wire. */
 export class VeloError extends Error {

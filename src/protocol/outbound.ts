@@ -31,6 +31,8 @@ export interface RequestOptions {
   onProgress?: (progress: ProgressParams) => void;
   /** The inbound request this one is made on behalf of (routes it onto that request's stream over HTTP). */
   relatedRequestId?: JsonRpcId;
+  /** Called synchronously with the JSON-RPC id chosen for this request, before it is sent. */
+  onId?: (id: JsonRpcId) => void;
 }
 
 /** Sends one serialised message; `related` is the inbound request it belongs to, if any. */
@@ -102,6 +104,7 @@ export class OutboundRequests {
         entry.onAbort = () => this.#cancel(id, new VeloError('VELO_REQUEST_CANCELLED', `Request ${method} was cancelled`, { cause: signal.reason }), String(signal.reason ?? 'cancelled'));
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
+      options.onId?.(id);
       this.#send(serializeRequest(id, method, sent), options.relatedRequestId);
     });
   }
@@ -128,6 +131,23 @@ export class OutboundRequests {
     if (entry.options.resetTimeoutOnProgress) this.#arm(params.progressToken, entry);
     entry.options.onProgress(params);
     return true;
+  }
+
+  /**
+   * Rejects one pending request with `error` without telling the peer (the transport lost its response
+   * stream, for instance). Returns false when no request with that id is pending.
+   */
+  fail(id: JsonRpcId, error: Error): boolean {
+    const entry = this.#pending.get(id);
+    if (!entry) return false;
+    this.#settle(id, entry);
+    entry.reject(error);
+    return true;
+  }
+
+  /** True while a request with this id awaits its response. */
+  has(id: JsonRpcId): boolean {
+    return this.#pending.has(id);
   }
 
   /** Rejects every pending request (the connection closed) and refuses new ones with the same error. */

@@ -1,0 +1,995 @@
+/**
+ * {@link McpClient}: one client for both protocol eras over any transport.
+ *
+ * - Legacy era (≤ 2025-11-25, `basic/lifecycle.mdx`): `initialize` / `notifications/initialized`, a session,
+ *   server→client requests (sampling, elicitation, roots) answered by the handlers.
+ * - Modern era (2026-07-28, `basic/index.mdx`): every request carries `_meta` (version, capabilities, client
+ *   info, log level); `input_required` results are fulfilled with the same handlers and retried (MRTR,
+ *   `basic/patterns/mrtr.mdx`); `subscriptions/listen` replaces the GET stream; cacheable results are reused
+ *   while fresh (`server/utilities/caching.mdx`).
+ * - Era negotiation (`basic/versioning.mdx`, `basic/transports/stdio.mdx`): `'auto'` probes with
+ *   `server/discover` and falls back to `initialize` on any answer that is not a modern one.
+ * - Requests survive reconnection: after a drop the client reconnects with backoff (when it can make a new
+ *   transport); modern requests are re-issued with new ids, legacy ones resumed (HTTP `Last-Event-ID`) or
+ *   failed with a VeloError.
+ */
+import { ErrorCode } from '../jsonrpc/codes.js';
+import { McpError, VeloError } from '../jsonrpc/errors.js';
+import {
+  MessageKind,
+  messageKind,
+  serializeError,
+  serializeNotification,
+  serializeResult,
+  type JsonObject,
+  type JsonRpcErrorResponse,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcSuccess,
+} from '../jsonrpc/message.js';
+import { MetaKey } from '../protocol/meta.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, OutboundRequests, type ProgressParams, type RequestOptions } from '../protocol/outbound.js';
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  CompleteResult,
+  CreateMessageParams,
+  CreateMessageResult,
+  ElicitFormParams,
+  ElicitResult,
+  ElicitUrlParams,
+  GetPromptResult,
+  Implementation,
+  InputRequest,
+  LoggingLevel,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Root,
+  ServerCapabilities,
+  Tool,
+} from '../protocol/types.js';
+import { LATEST_LEGACY_PROTOCOL_VERSION, LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS, type ProtocolEra } from '../protocol/versions.js';
+import { applyElicitationDefaults } from './elicitation.js';
+import { isTransportDrop, transportDrop } from './errors.js';
+import { paramHeadersFor, toolParamHeaders, type ParamHeaderSpec } from './headers.js';
+import { SseClientTransport } from './legacy-sse.js';
+import { StreamableHttpClientTransport, type HttpClientTransport, type StreamableHttpClientOptions } from './streamable-http.js';
+import type { ClientTransport, TransportCloseInfo } from './transport.js';
+
+/** How the client picks its era: `'legacy'` (initialize), `'auto'` (probe, then fall back), or one pinned modern version. */
+export type EraOption = 'legacy' | 'auto' | { pin: string };
+
+/** Context given to the server→client handlers. */
+export interface HandlerContext {
+  /** Aborted when the request is cancelled or the client closes. */
+  signal: AbortSignal;
+  /** The era the request arrived in (legacy: a JSON-RPC request; modern: an MRTR input request). */
+  era: ProtocolEra;
+}
+
+/** Answers `sampling/createMessage` (MCP `client/sampling.mdx`). */
+export type SamplingHandler = (params: CreateMessageParams, ctx: HandlerContext) => CreateMessageResult | Promise<CreateMessageResult>;
+/**
+ * Answers `elicitation/create` in form or URL mode (MCP `client/elicitation.mdx`). For accepted forms the
+ * client fills omitted fields with the schema's defaults (SEP-1034).
+ */
+export type ElicitationHandler = (params: ElicitFormParams | ElicitUrlParams, ctx: HandlerContext) => ElicitResult | Promise<ElicitResult>;
+/** Answers `roots/list` (MCP `client/roots.mdx`); by default the client returns the roots given with {@link McpClient.setRoots}. */
+export type RootsHandler = (ctx: HandlerContext) => Root[] | Promise<Root[]>;
+
+/** A server notification as delivered to {@link McpClientOptions.onNotification}. */
+export interface ServerNotification {
+  method: string;
+  params: JsonObject | undefined;
+}
+
+/** Options of {@link McpClient}. */
+export interface McpClientOptions {
+  /** Era negotiation (default `'auto'`). */
+  era?: EraOption;
+  /** The legacy version asked for in `initialize` (default `2025-11-25`). */
+  legacyProtocolVersion?: string;
+  /** Extra capabilities merged over the ones derived from the handlers. */
+  capabilities?: ClientCapabilities;
+  /** Server→client handlers; each one declares its capability. */
+  handlers?: { sampling?: SamplingHandler; elicitation?: ElicitationHandler; roots?: RootsHandler };
+  /** Initial roots (declares the `roots` capability with `listChanged`). */
+  roots?: Root[];
+  /** Default request timeout in milliseconds (default 60 000). */
+  requestTimeoutMs?: number;
+  /** Timeout of the `server/discover` probe in `'auto'` mode, in milliseconds (default 5000); a timeout means legacy. */
+  probeTimeoutMs?: number;
+  /** Most `input_required` rounds for one request before failing with `VELO_PROTOCOL_ERROR` (default 10). */
+  maxInputRounds?: number;
+  /** Most re-issues of one modern request after transport drops (default 3). */
+  maxReissues?: number;
+  /** Reconnection after a transport drop (needs a transport factory or a URL); `false` disables it. */
+  reconnect?: false | { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** Reuse fresh cacheable modern results (default true). */
+  cache?: boolean;
+  /** Options of the HTTP transports made for URL targets. `transport: 'auto'` falls back to HTTP+SSE. */
+  http?: StreamableHttpClientOptions & { transport?: 'streamable-http' | 'sse' | 'auto'; sseUrl?: string };
+  /** Every server notification (after the client's own handling: progress, cache invalidation, listen routing). */
+  onNotification?: (notification: ServerNotification) => void;
+  /** Problems that do not belong to one request: malformed frames, stream failures, handler crashes. */
+  onError?: (error: Error) => void;
+  /** Legacy era: the session expired (HTTP 404) or was lost with the connection, and a new one was initialized. */
+  onSessionExpired?: (info: { reason: string }) => void;
+  /** The transport dropped and the client reconnected (`attempt` counts from 1). */
+  onReconnect?: (info: { attempt: number; era: ProtocolEra }) => void;
+  /** The client closed for good (`error` set when it was not asked to). */
+  onClose?: (info: { error?: Error }) => void;
+}
+
+/** Per-call options. Times are in milliseconds. */
+export interface CallOptions {
+  /** Aborting cancels the request (`notifications/cancelled`, or closing the HTTP stream in the modern era). */
+  signal?: AbortSignal;
+  /** Timeout without a response (default: the client's `requestTimeoutMs`). */
+  timeoutMs?: number;
+  /** Restart the timeout on each progress notification. */
+  resetTimeoutOnProgress?: boolean;
+  /** Hard limit whatever progress arrives, across re-issues and input rounds. */
+  maxTotalTimeoutMs?: number;
+  /** Receives progress; adds a `progressToken` to the request. */
+  onProgress?: (progress: ProgressParams) => void;
+  /** Skip the response cache for this call. */
+  noCache?: boolean;
+}
+
+/** What `subscriptions/listen` asks for (2026-07-28 `basic/patterns/subscriptions.mdx`). */
+export interface ListenFilter {
+  toolsListChanged?: boolean;
+  promptsListChanged?: boolean;
+  resourcesListChanged?: boolean;
+  resourceSubscriptions?: string[];
+}
+
+/** A live subscription made by {@link McpClient.listen}. */
+export interface McpSubscription {
+  /** The subset of the filter the server will honour (from its acknowledgement). */
+  readonly acknowledged: ListenFilter;
+  /** Resolves when the subscription ended (closed by either side, or the client closed). */
+  readonly ended: Promise<void>;
+  /** Ends the subscription. Idempotent. */
+  close(): void;
+}
+
+/** A paginated list result. */
+export interface ListResult {
+  nextCursor?: string;
+  _meta?: JsonObject;
+  [key: string]: unknown;
+}
+
+type ConnectTarget = ClientTransport | (() => ClientTransport) | string | URL;
+
+interface Wire {
+  transport: ClientTransport;
+  http: HttpClientTransport | undefined;
+  outbound: OutboundRequests;
+  closed: boolean;
+}
+
+interface SubscriptionState {
+  ids: Set<JsonRpcId>;
+  filter: ListenFilter;
+  onNotification: (n: ServerNotification) => void;
+  ack: ((f: ListenFilter) => void) | undefined;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const LEGACY_ACCEPTED = new Set([...LEGACY_PROTOCOL_VERSIONS, '2024-10-07']);
+
+function isHttpTransport(t: ClientTransport): t is HttpClientTransport {
+  return 'onrequesterror' in t && 'openStandaloneStream' in t;
+}
+
+function stripMeta(params: JsonObject | undefined): JsonObject {
+  if (!params || !('_meta' in params)) return params ?? {};
+  const { _meta: _ignored, ...rest } = params;
+  return rest;
+}
+
+/**
+ * An MCP client for both protocol eras.
+ *
+ * @example
+ * ```ts
+ * const client = new McpClient({ name: 'app', version: '1.0.0' });
+ * await client.connect('http://127.0.0.1:3000/mcp');
+ * const { tools } = await client.listTools();
+ * const result = await client.callTool({ name: tools[0].name, arguments: {} });
+ * await client.close();
+ * ```
+ */
+export class McpClient {
+  readonly #info: Implementation;
+  readonly #options: McpClientOptions;
+  #factory: (() => ClientTransport) | undefined;
+  #wire: Wire | undefined;
+  #reconnecting: Promise<Wire> | undefined;
+  #reinitializing: Promise<void> | undefined;
+  #closed = false;
+  #connected = false;
+  #era: ProtocolEra | undefined;
+  #version: string | undefined;
+  #serverCapabilities: ServerCapabilities | undefined;
+  #serverInfo: Implementation | undefined;
+  #instructions: string | undefined;
+  #logLevel: LoggingLevel | undefined;
+  #roots: Root[];
+  readonly #cache = new Map<string, { result: JsonObject; expires: number }>();
+  readonly #toolHeaders = new Map<string, readonly ParamHeaderSpec[]>();
+  readonly #subscriptions = new Set<SubscriptionState>();
+  readonly #legacySubscriptions = new Map<string, number>();
+  readonly #closeController = new AbortController();
+  readonly #inbound = new Map<JsonRpcId, AbortController>();
+
+  /**
+   * @param clientInfo - Name and version sent in `initialize` or per-request `_meta`.
+   * @param options - See {@link McpClientOptions}.
+   */
+  constructor(clientInfo: Implementation, options: McpClientOptions = {}) {
+    this.#info = clientInfo;
+    this.#options = options;
+    this.#roots = options.roots ?? [];
+    const era = options.era;
+    if (typeof era === 'object' && !MODERN_PROTOCOL_VERSIONS.includes(era.pin)) {
+      throw new VeloError('VELO_INVALID_CONFIG', `Cannot pin protocol version ${era.pin}; modern versions supported: ${MODERN_PROTOCOL_VERSIONS.join(', ')}`);
+    }
+  }
+
+  /** The negotiated era, once connected. */
+  get era(): ProtocolEra | undefined {
+    return this.#era;
+  }
+  /** The negotiated protocol version (legacy: from `initialize`; modern: the one every request carries). */
+  get protocolVersion(): string | undefined {
+    return this.#version;
+  }
+  /** The server's capabilities (InitializeResult or DiscoverResult). */
+  get serverCapabilities(): ServerCapabilities | undefined {
+    return this.#serverCapabilities;
+  }
+  /** The server's Implementation (InitializeResult `serverInfo`, or DiscoverResult `_meta`/`serverInfo`). */
+  get serverInfo(): Implementation | undefined {
+    return this.#serverInfo;
+  }
+  /** The server's instructions, if any. */
+  get instructions(): string | undefined {
+    return this.#instructions;
+  }
+  /** The legacy session id over Streamable HTTP, if the server assigned one. */
+  get sessionId(): string | undefined {
+    return this.#wire?.http?.sessionId;
+  }
+  /** The capabilities this client declares. */
+  get capabilities(): ClientCapabilities {
+    const h = this.#options.handlers ?? {};
+    const caps: ClientCapabilities = {};
+    if (h.roots || this.#options.roots) caps.roots = { listChanged: true };
+    if (h.sampling) caps.sampling = {};
+    if (h.elicitation) caps.elicitation = { form: {}, url: {} };
+    return { ...caps, ...this.#options.capabilities };
+  }
+
+  /**
+   * Connects and negotiates the era. `target` is a transport, a factory of transports (which enables
+   * reconnection), or an HTTP(S) URL (Streamable HTTP, falling back to HTTP+SSE).
+   * @throws VeloError `VELO_REQUEST_TIMEOUT` (no answer to initialize), `VELO_PROTOCOL_ERROR` (no common
+   *   version), `VELO_CONNECTION_CLOSED` / `VELO_HTTP_ERROR` (transport), McpError (the server refused).
+   */
+  async connect(target: ConnectTarget): Promise<void> {
+    if (this.#closed) throw new VeloError('VELO_NOT_CONNECTED', 'This client was closed; create a new one');
+    if (this.#connected || this.#wire) throw new VeloError('VELO_INVALID_CONFIG', 'connect() was already called');
+    let url: URL | undefined;
+    if (typeof target === 'string' || target instanceof URL) {
+      url = new URL(target);
+      const http = this.#options.http ?? {};
+      const sse = http.transport === 'sse';
+      this.#factory = sse ? () => new SseClientTransport(http.sseUrl ?? url!, http) : () => new StreamableHttpClientTransport(url!, http);
+    } else if (typeof target === 'function') {
+      this.#factory = target;
+    }
+    const first = typeof target === 'object' && !(target instanceof URL) ? target : this.#factory!();
+    try {
+      this.#wire = await this.#open(first);
+      await this.#negotiate();
+    } catch (err) {
+      const fallback = url && (this.#options.http?.transport ?? 'auto') === 'auto' && this.#era !== 'modern' && err instanceof VeloError && err.code === 'VELO_HTTP_ERROR';
+      await this.#dropWire();
+      if (!fallback) {
+        this.#closed = true;
+        throw err;
+      }
+      // 2025-03-26 backwards compatibility: a POST refused with 4xx means an HTTP+SSE server; GET the stream.
+      const http = this.#options.http ?? {};
+      this.#factory = () => new SseClientTransport(http.sseUrl ?? url!, http);
+      try {
+        this.#wire = await this.#open(this.#factory());
+        await this.#initialize();
+      } catch (err2) {
+        await this.#dropWire();
+        this.#closed = true;
+        throw err2;
+      }
+    }
+    this.#connected = true;
+  }
+
+  /**
+   * Closes the client: ends subscriptions, terminates the legacy HTTP session (DELETE), closes the transport
+   * (for stdio: stdin, then SIGTERM, then SIGKILL) and fails pending requests with `VELO_CONNECTION_CLOSED`.
+   * Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed && !this.#wire) return;
+    this.#closed = true;
+    this.#closeController.abort();
+    for (const c of this.#inbound.values()) c.abort();
+    const wire = this.#wire;
+    if (wire?.http && this.#era === 'legacy') await wire.http.terminateSession();
+    await this.#dropWire(new VeloError('VELO_CONNECTION_CLOSED', 'The client was closed'));
+    this.#options.onClose?.({});
+  }
+
+  // ---------------------------------------------------------------- public MCP methods
+
+  /** `tools/list` (MCP `server/tools.mdx`). Tools with invalid `x-mcp-header` annotations are left out (SEP-2243). */
+  async listTools(params: { cursor?: string } = {}, options?: CallOptions): Promise<ListResult & { tools: Tool[] }> {
+    const result = (await this.#request('tools/list', params as JsonObject, options)) as ListResult & { tools: Tool[] };
+    const tools: Tool[] = [];
+    for (const tool of Array.isArray(result.tools) ? result.tools : []) {
+      const headers = toolParamHeaders(tool);
+      if (headers === undefined) {
+        this.#toolHeaders.delete(tool.name);
+        continue;
+      }
+      this.#toolHeaders.set(tool.name, headers);
+      tools.push(tool);
+    }
+    return { ...result, tools };
+  }
+
+  /**
+   * `tools/call`. Tool failures come back as results with `isError: true`; `input_required` rounds are
+   * fulfilled with the handlers. @throws McpError (unknown tool…), VeloError (timeout, cancel, closed).
+   */
+  callTool(params: { name: string; arguments?: JsonObject; _meta?: JsonObject }, options?: CallOptions): Promise<CallToolResult> {
+    return this.#request('tools/call', params as JsonObject, options) as Promise<CallToolResult>;
+  }
+
+  /** `resources/list`. */
+  listResources(params: { cursor?: string } = {}, options?: CallOptions): Promise<ListResult & { resources: Resource[] }> {
+    return this.#request('resources/list', params as JsonObject, options) as Promise<ListResult & { resources: Resource[] }>;
+  }
+
+  /** `resources/templates/list`. */
+  listResourceTemplates(params: { cursor?: string } = {}, options?: CallOptions): Promise<ListResult & { resourceTemplates: ResourceTemplate[] }> {
+    return this.#request('resources/templates/list', params as JsonObject, options) as Promise<ListResult & { resourceTemplates: ResourceTemplate[] }>;
+  }
+
+  /** `resources/read`. An unknown URI is an McpError (-32602 from 2026-07-28, -32002 before). */
+  readResource(params: { uri: string; _meta?: JsonObject }, options?: CallOptions): Promise<ReadResourceResult> {
+    return this.#request('resources/read', params as JsonObject, options) as Promise<ReadResourceResult>;
+  }
+
+  /**
+   * Subscribes to `notifications/resources/updated` for one URI. Legacy: `resources/subscribe`; modern: a
+   * `subscriptions/listen` with `resourceSubscriptions`. Updates reach `onNotification`.
+   */
+  async subscribeResource(params: { uri: string }, options?: CallOptions): Promise<void> {
+    if (this.#legacySubscriptions.has(params.uri) || this.#modernResourceSubs.has(params.uri)) return;
+    if (this.#era === 'modern') {
+      const sub = await this.listen({ resourceSubscriptions: [params.uri] });
+      this.#modernResourceSubs.set(params.uri, sub);
+      return;
+    }
+    await this.#request('resources/subscribe', params as JsonObject, options);
+    this.#legacySubscriptions.set(params.uri, 1);
+  }
+
+  readonly #modernResourceSubs = new Map<string, McpSubscription>();
+
+  /** Ends a {@link subscribeResource}. */
+  async unsubscribeResource(params: { uri: string }, options?: CallOptions): Promise<void> {
+    const sub = this.#modernResourceSubs.get(params.uri);
+    if (sub) {
+      this.#modernResourceSubs.delete(params.uri);
+      sub.close();
+      return;
+    }
+    this.#legacySubscriptions.delete(params.uri);
+    if (this.#era === 'legacy') await this.#request('resources/unsubscribe', params as JsonObject, options);
+  }
+
+  /** `prompts/list`. */
+  listPrompts(params: { cursor?: string } = {}, options?: CallOptions): Promise<ListResult & { prompts: Prompt[] }> {
+    return this.#request('prompts/list', params as JsonObject, options) as Promise<ListResult & { prompts: Prompt[] }>;
+  }
+
+  /** `prompts/get`. */
+  getPrompt(params: { name: string; arguments?: Record<string, string>; _meta?: JsonObject }, options?: CallOptions): Promise<GetPromptResult> {
+    return this.#request('prompts/get', params as JsonObject, options) as Promise<GetPromptResult>;
+  }
+
+  /** `completion/complete` (MCP `server/utilities/completion.mdx`). */
+  complete(params: { ref: JsonObject; argument: { name: string; value: string }; context?: JsonObject }, options?: CallOptions): Promise<CompleteResult> {
+    return this.#request('completion/complete', params as JsonObject, options) as unknown as Promise<CompleteResult>;
+  }
+
+  /**
+   * Sets the minimum level of `notifications/message`. Legacy: `logging/setLevel`. Modern: remembered and sent
+   * as `_meta` logLevel on every later request (no message is sent now).
+   */
+  async setLoggingLevel(level: LoggingLevel, options?: CallOptions): Promise<void> {
+    this.#logLevel = level;
+    if (this.#era === 'legacy') await this.#request('logging/setLevel', { level }, options);
+  }
+
+  /** Liveness check. Legacy: `ping`. Modern (ping was removed): an uncached `server/discover`. */
+  async ping(options?: CallOptions): Promise<void> {
+    if (this.#era === 'modern') await this.#request('server/discover', {}, { ...options, noCache: true });
+    else await this.#request('ping', undefined, options);
+  }
+
+  /**
+   * Opens a subscription (2026-07-28 `subscriptions/listen`) and resolves once the server acknowledged it.
+   * After a transport drop the client re-subscribes by itself. Legacy era: emulated with
+   * `resources/subscribe` and the session's list_changed notifications.
+   * @throws McpError (refused), VeloError (timeout, closed).
+   */
+  async listen(filter: ListenFilter, handlers: { onNotification?: (n: ServerNotification) => void } = {}, options: Pick<CallOptions, 'timeoutMs' | 'signal'> = {}): Promise<McpSubscription> {
+    const state: SubscriptionState = { ids: new Set(), filter, onNotification: handlers.onNotification ?? (() => {}), ack: undefined };
+    const abort = new AbortController();
+    const close = (): void => {
+      abort.abort();
+      this.#subscriptions.delete(state);
+    };
+    options.signal?.addEventListener('abort', close, { once: true });
+    if (this.#era !== 'modern') {
+      const caps = this.#serverCapabilities ?? {};
+      for (const uri of filter.resourceSubscriptions ?? []) await this.#request('resources/subscribe', { uri }, options);
+      this.#subscriptions.add(state);
+      const acknowledged: ListenFilter = {};
+      if (filter.toolsListChanged && caps.tools?.listChanged) acknowledged.toolsListChanged = true;
+      if (filter.promptsListChanged && caps.prompts?.listChanged) acknowledged.promptsListChanged = true;
+      if (filter.resourcesListChanged && caps.resources?.listChanged) acknowledged.resourcesListChanged = true;
+      if (filter.resourceSubscriptions?.length) acknowledged.resourceSubscriptions = [...filter.resourceSubscriptions];
+      const ended = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+      return {
+        acknowledged,
+        ended,
+        close: () => {
+          if (abort.signal.aborted) return;
+          close();
+          for (const uri of filter.resourceSubscriptions ?? []) void this.#request('resources/unsubscribe', { uri }).catch(() => {});
+        },
+      };
+    }
+    const acked = new Promise<ListenFilter>((resolve) => (state.ack = resolve));
+    this.#subscriptions.add(state);
+    const running = this.#send('subscriptions/listen', { notifications: filter as JsonObject }, { signal: abort.signal, timeoutMs: MAX_TIMER_MS }, { listen: true, onId: (id) => state.ids.add(id) });
+    const ended = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    void ended.then(() => this.#subscriptions.delete(state));
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    try {
+      const acknowledged = await Promise.race([
+        acked,
+        running.then(() => {
+          throw new VeloError('VELO_PROTOCOL_ERROR', 'The listen request ended before it was acknowledged');
+        }),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', `No acknowledgement of subscriptions/listen within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+      return { acknowledged, ended, close };
+    } catch (err) {
+      close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Replaces the roots. Legacy era: sends `notifications/roots/list_changed` (removed in 2026-07-28, where
+   * servers ask for roots through `input_required`).
+   */
+  async setRoots(roots: Root[]): Promise<void> {
+    this.#roots = [...roots];
+    const wire = this.#wire;
+    if (this.#era === 'legacy' && wire && !wire.closed) await wire.transport.send(serializeNotification('notifications/roots/list_changed', undefined));
+  }
+
+  /** Forgets every cached result. */
+  clearCache(): void {
+    this.#cache.clear();
+  }
+
+  // ---------------------------------------------------------------- negotiation
+
+  async #open(transport: ClientTransport): Promise<Wire> {
+    const wire: Wire = {
+      transport,
+      http: isHttpTransport(transport) ? transport : undefined,
+      outbound: undefined as unknown as OutboundRequests,
+      closed: false,
+    };
+    wire.outbound = new OutboundRequests((message) => {
+      transport.send(message).catch((err: Error) => {
+        // The message never left: fail its request now rather than at its timeout.
+        const id = (JSON.parse(message) as JsonObject).id as JsonRpcId | undefined;
+        if (id !== undefined && wire.outbound.fail(id, transportDrop(err.message, err))) return;
+        this.#options.onError?.(err);
+      });
+    }, this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    transport.onmessage = (m) => this.#onMessage(wire, m);
+    transport.onerror = (err) => this.#options.onError?.(err);
+    transport.onclose = (info) => this.#onTransportClose(wire, info);
+    if (wire.http) {
+      const http = wire.http;
+      http.era = this.#era;
+      http.protocolVersion = this.#era ? this.#version : undefined;
+      http.onrequesterror = (id, err) => {
+        wire.outbound.fail(id, err);
+      };
+      http.onsessionexpired = () => void this.#reinitialize('the server answered 404 to the session id').catch((err: Error) => this.#options.onError?.(err));
+      http.headersFor = (msg) => this.#headersFor(msg);
+    }
+    await transport.start();
+    return wire;
+  }
+
+  async #negotiate(): Promise<void> {
+    const mode = this.#options.era ?? 'auto';
+    if (mode === 'legacy') return this.#initialize();
+    const pinned = typeof mode === 'object' ? mode.pin : undefined;
+    const outcome = await this.#probe(pinned ?? MODERN_PROTOCOL_VERSIONS[0]!, pinned !== undefined);
+    if (outcome === 'legacy') {
+      if (pinned) throw new VeloError('VELO_PROTOCOL_ERROR', `The server does not serve protocol version ${pinned}`);
+      return this.#initialize();
+    }
+  }
+
+  /** `server/discover` probe: modern on a DiscoverResult or a recognised modern error, legacy on anything else. */
+  async #probe(version: string, pinned: boolean): Promise<'modern' | 'legacy'> {
+    const timeoutMs = pinned ? this.#options.requestTimeoutMs : (this.#options.probeTimeoutMs ?? 5000);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      this.#setEra('modern', version, true);
+      let result: JsonObject;
+      try {
+        result = await this.#wire!.outbound.request('server/discover', { _meta: this.#meta() }, timeoutMs === undefined ? {} : { timeoutMs });
+      } catch (err) {
+        const next = err instanceof McpError ? this.#supportedModern(err) : undefined;
+        if (next !== undefined && attempt === 0 && (!pinned || next === version)) {
+          version = next;
+          continue;
+        }
+        if (pinned) throw err;
+        this.#setEra(undefined, undefined);
+        return 'legacy';
+      }
+      const supported = Array.isArray(result.supportedVersions) ? (result.supportedVersions as unknown[]).filter((v): v is string => typeof v === 'string') : undefined;
+      const usable = supported?.filter((v) => MODERN_PROTOCOL_VERSIONS.includes(v));
+      if (!usable || usable.length === 0) {
+        if (pinned) throw new VeloError('VELO_PROTOCOL_ERROR', `server/discover did not list protocol version ${version}`);
+        this.#setEra(undefined, undefined);
+        return 'legacy';
+      }
+      if (!usable.includes(version)) {
+        if (pinned) throw new VeloError('VELO_PROTOCOL_ERROR', `The server does not support ${version} (supported: ${supported!.join(', ')})`);
+        version = usable[0]!;
+      }
+      this.#setEra('modern', version);
+      this.#applyDiscover(result);
+      return 'modern';
+    }
+    this.#setEra(undefined, undefined);
+    return 'legacy';
+  }
+
+  /** The modern version to retry with after a -32022 error, if the error lists one we speak. */
+  #supportedModern(err: McpError): string | undefined {
+    if (err.code !== ErrorCode.UnsupportedProtocolVersion) return undefined;
+    const supported = (err.data as { supported?: unknown } | undefined)?.supported;
+    if (!Array.isArray(supported)) return undefined;
+    return MODERN_PROTOCOL_VERSIONS.find((v) => supported.includes(v));
+  }
+
+  #applyDiscover(result: JsonObject): void {
+    this.#serverCapabilities = (result.capabilities as ServerCapabilities | undefined) ?? {};
+    const meta = result._meta as JsonObject | undefined;
+    this.#serverInfo = (meta?.[MetaKey.serverInfo] as Implementation | undefined) ?? (result.serverInfo as Implementation | undefined);
+    this.#instructions = typeof result.instructions === 'string' ? result.instructions : undefined;
+  }
+
+  async #initialize(): Promise<void> {
+    const wire = this.#wire!;
+    this.#setEra(undefined, undefined);
+    if (wire.http) {
+      wire.http.era = 'legacy';
+      wire.http.protocolVersion = undefined;
+    }
+    const asked = this.#options.legacyProtocolVersion ?? LATEST_LEGACY_PROTOCOL_VERSION;
+    const result = await wire.outbound.request('initialize', { protocolVersion: asked, capabilities: this.capabilities as JsonObject, clientInfo: this.#info as unknown as JsonObject });
+    const version = result.protocolVersion;
+    if (typeof version !== 'string' || !LEGACY_ACCEPTED.has(version)) {
+      throw new VeloError('VELO_PROTOCOL_ERROR', `The server chose protocol version ${JSON.stringify(version)}, which this client does not speak`);
+    }
+    this.#setEra('legacy', version);
+    this.#serverCapabilities = (result.capabilities as ServerCapabilities | undefined) ?? {};
+    this.#serverInfo = result.serverInfo as Implementation | undefined;
+    this.#instructions = typeof result.instructions === 'string' ? result.instructions : undefined;
+    await wire.transport.send(serializeNotification('notifications/initialized', undefined));
+    wire.http?.openStandaloneStream();
+    if (this.#logLevel && this.#serverCapabilities.logging) await wire.outbound.request('logging/setLevel', { level: this.#logLevel });
+    for (const uri of this.#legacySubscriptions.keys()) await wire.outbound.request('resources/subscribe', { uri }).catch(() => {});
+  }
+
+  /** Legacy era: a new session after expiry (HTTP 404) or reconnection. Single-flight. */
+  #reinitialize(reason: string): Promise<void> {
+    this.#reinitializing ??= (async () => {
+      try {
+        await this.#initialize();
+        this.#options.onSessionExpired?.({ reason });
+      } finally {
+        this.#reinitializing = undefined;
+      }
+    })();
+    return this.#reinitializing;
+  }
+
+  #setEra(era: ProtocolEra | undefined, version: string | undefined, probing = false): void {
+    this.#era = era;
+    this.#version = version;
+    const http = this.#wire?.http;
+    if (http) {
+      http.era = probing ? 'modern' : era;
+      http.protocolVersion = version;
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  #meta(): JsonObject {
+    const meta: JsonObject = {
+      [MetaKey.protocolVersion]: this.#version,
+      [MetaKey.clientCapabilities]: this.capabilities,
+      [MetaKey.clientInfo]: this.#info,
+    };
+    if (this.#logLevel) meta[MetaKey.logLevel] = this.#logLevel;
+    return meta;
+  }
+
+  #headersFor(message: JsonObject): Record<string, string> {
+    if (this.#era !== 'modern' || message.method !== 'tools/call') return {};
+    const params = message.params as JsonObject | undefined;
+    const specs = typeof params?.name === 'string' ? this.#toolHeaders.get(params.name) : undefined;
+    return specs && specs.length > 0 ? paramHeadersFor(specs, params?.arguments) : {};
+  }
+
+  /** One MCP request with caching (modern) and the MRTR loop (modern, three methods). */
+  async #request(method: string, params: JsonObject | undefined, options: CallOptions = {}): Promise<JsonObject> {
+    const started = Date.now();
+    const cacheKey = this.#era === 'modern' && CACHEABLE.has(method) && this.#options.cache !== false ? `${method}\n${JSON.stringify(stripMeta(params))}` : undefined;
+    if (cacheKey && !options.noCache) {
+      const hit = this.#cache.get(cacheKey);
+      if (hit && hit.expires > Date.now()) return structuredClone(hit.result);
+      if (hit) this.#cache.delete(cacheKey);
+    }
+    if (this.#era !== 'modern' || !MRTR_METHODS.has(method)) {
+      const result = await this.#send(method, params, options, { started });
+      if (cacheKey) this.#store(cacheKey, result);
+      return result;
+    }
+    const max = this.#options.maxInputRounds ?? 10;
+    let extra: JsonObject = {};
+    for (let round = 0; round <= max; round++) {
+      const result = await this.#send(method, { ...params, ...extra }, options, { started });
+      if (result.resultType !== 'input_required') {
+        if (cacheKey && round === 0) this.#store(cacheKey, result);
+        return result;
+      }
+      const requests = (result.inputRequests ?? {}) as Record<string, InputRequest>;
+      const inputResponses: JsonObject = {};
+      await Promise.all(
+        Object.entries(requests).map(async ([key, req]) => {
+          inputResponses[key] = await this.#fulfil(req.method, req.params, options.signal);
+        }),
+      );
+      extra = { inputResponses };
+      // requestState is opaque: echoed exactly as received, and only when the server sent one.
+      if (result.requestState !== undefined) extra.requestState = result.requestState;
+    }
+    throw new VeloError('VELO_PROTOCOL_ERROR', `${method} still needed input after ${max} rounds`);
+  }
+
+  #store(key: string, result: JsonObject): void {
+    if (result.resultType !== undefined && result.resultType !== 'complete') return;
+    const ttl = result.ttlMs;
+    if (typeof ttl !== 'number' || !(ttl > 0)) return;
+    if (this.#cache.size >= 1000) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(key, { result: structuredClone(result), expires: Date.now() + ttl });
+  }
+
+  #invalidate(prefixes: string[], uri?: string): void {
+    for (const key of this.#cache.keys()) {
+      const method = key.slice(0, key.indexOf('\n'));
+      if (!prefixes.includes(method)) continue;
+      if (uri !== undefined && JSON.parse(key.slice(method.length + 1)).uri !== uri) continue;
+      this.#cache.delete(key);
+    }
+  }
+
+  /**
+   * Sends one JSON-RPC request and awaits its answer, surviving transport drops: modern requests are re-issued
+   * with a new id (listen requests for as long as the client is open), legacy ones fail with a clear error;
+   * a legacy request refused because the session expired is sent again in the new session.
+   */
+  async #send(method: string, params: JsonObject | undefined, options: CallOptions, extra: { started?: number; listen?: boolean; onId?: (id: JsonRpcId) => void } = {}): Promise<JsonObject> {
+    const started = extra.started ?? Date.now();
+    const maxReissues = extra.listen ? Infinity : (this.#options.maxReissues ?? 3);
+    for (let attempt = 0; ; attempt++) {
+      const wire = await this.#ready();
+      let p = params;
+      if (this.#era === 'modern') p = { ...params, _meta: { ...(params?._meta as JsonObject | undefined), ...this.#meta() } };
+      const ro: RequestOptions = {};
+      if (options.signal) ro.signal = options.signal;
+      if (options.timeoutMs !== undefined) ro.timeoutMs = options.timeoutMs;
+      if (options.resetTimeoutOnProgress) ro.resetTimeoutOnProgress = true;
+      if (options.onProgress) ro.onProgress = options.onProgress;
+      if (extra.onId) ro.onId = extra.onId;
+      if (options.maxTotalTimeoutMs !== undefined) {
+        const left = started + options.maxTotalTimeoutMs - Date.now();
+        if (left <= 0) throw new VeloError('VELO_REQUEST_TIMEOUT', `${method} exceeded its maximum total time of ${options.maxTotalTimeoutMs} ms`);
+        ro.maxTotalTimeoutMs = left;
+      }
+      try {
+        return await wire.outbound.request(method, p, ro);
+      } catch (err) {
+        if (this.#closed || options.signal?.aborted) throw err;
+        if (err instanceof McpError && this.#era === 'modern' && attempt === 0) {
+          // 2026-07-28 versioning: a -32022 listing another modern version we speak → retry with it.
+          const next = this.#supportedModern(err);
+          if (next !== undefined) {
+            this.#setEra('modern', next);
+            continue;
+          }
+        }
+        if (err instanceof VeloError && err.code === 'VELO_SESSION_EXPIRED' && attempt === 0) {
+          await this.#reinitialize('the server answered 404 to the session id');
+          continue;
+        }
+        if (isTransportDrop(err)) {
+          if (this.#era === 'modern' && attempt < maxReissues && this.#canRecover(wire)) {
+            await this.#pause(extra.listen ? Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) : 50 * attempt);
+            continue;
+          }
+          throw new VeloError('VELO_CONNECTION_CLOSED', `${method} was lost: ${(err as Error).message}${this.#era === 'legacy' ? ' (legacy session; not re-sent)' : ''}`, { cause: err });
+        }
+        throw err;
+      }
+    }
+  }
+
+  #canRecover(wire: Wire): boolean {
+    if (this.#closed) return false;
+    if (!wire.closed) return true; // HTTP: the connection is per request
+    return this.#factory !== undefined && this.#options.reconnect !== false;
+  }
+
+  #pause(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.#closeController.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  /** The open wire, waiting for a reconnection in progress. @throws VeloError `VELO_NOT_CONNECTED` when closed. */
+  async #ready(): Promise<Wire> {
+    if (this.#closed) throw new VeloError('VELO_NOT_CONNECTED', 'The client is closed');
+    const wire = this.#wire;
+    if (wire && !wire.closed) {
+      if (this.#reinitializing) await this.#reinitializing;
+      return wire;
+    }
+    if (this.#reconnecting) return this.#reconnecting;
+    throw new VeloError('VELO_NOT_CONNECTED', this.#connected ? 'The connection was lost and cannot be re-established' : 'Call connect() first');
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  #onMessage(wire: Wire, value: unknown): void {
+    switch (messageKind(value)) {
+      case MessageKind.Success:
+      case MessageKind.Error:
+        wire.outbound.handleResponse(value as JsonRpcSuccess | JsonRpcErrorResponse);
+        return;
+      case MessageKind.Request:
+        void this.#onRequest(wire, value as JsonRpcRequest);
+        return;
+      case MessageKind.Notification:
+        this.#onNotification(wire, value as JsonRpcNotification);
+        return;
+      default:
+        this.#options.onError?.(new VeloError('VELO_PROTOCOL_ERROR', `The server sent an invalid JSON-RPC message: ${JSON.stringify(value).slice(0, 200)}`));
+    }
+  }
+
+  async #onRequest(wire: Wire, req: JsonRpcRequest): Promise<void> {
+    const abort = new AbortController();
+    this.#inbound.set(req.id, abort);
+    let reply: string;
+    try {
+      const result = req.method === 'ping' ? {} : await this.#fulfil(req.method, req.params, abort.signal, 'legacy');
+      reply = serializeResult(req.id, JSON.stringify(result));
+    } catch (err) {
+      const e = err instanceof McpError ? err : new McpError(ErrorCode.InternalError, err instanceof Error ? err.message : String(err));
+      reply = serializeError(req.id, e.toJSON());
+    } finally {
+      this.#inbound.delete(req.id);
+    }
+    if (abort.signal.aborted || wire.closed) return;
+    wire.transport.send(reply).catch((err: Error) => this.#options.onError?.(err));
+  }
+
+  /** Runs a server→client request (legacy JSON-RPC request or modern input request) through the handlers. */
+  async #fulfil(method: string, params: JsonObject | undefined, signal: AbortSignal | undefined, era: ProtocolEra = 'modern'): Promise<JsonObject> {
+    const h = this.#options.handlers ?? {};
+    const ctx: HandlerContext = { signal: signal ?? this.#closeController.signal, era };
+    switch (method) {
+      case 'sampling/createMessage':
+        if (!h.sampling) throw new McpError(ErrorCode.MethodNotFound, 'This client does not support sampling');
+        return (await h.sampling(params as unknown as CreateMessageParams, ctx)) as unknown as JsonObject;
+      case 'elicitation/create': {
+        if (!h.elicitation) throw new McpError(ErrorCode.MethodNotFound, 'This client does not support elicitation');
+        const p = params as unknown as ElicitFormParams | ElicitUrlParams;
+        const result = await h.elicitation(p, ctx);
+        return (p.mode === 'url' ? result : applyElicitationDefaults((p as ElicitFormParams).requestedSchema, result)) as unknown as JsonObject;
+      }
+      case 'roots/list': {
+        const roots = h.roots ? await h.roots(ctx) : this.#roots;
+        if (!h.roots && !this.#options.roots && this.#roots.length === 0 && era === 'legacy' && !this.capabilities.roots) {
+          throw new McpError(ErrorCode.MethodNotFound, 'This client does not support roots');
+        }
+        return { roots } as unknown as JsonObject;
+      }
+      default:
+        throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+    }
+  }
+
+  #onNotification(wire: Wire, n: JsonRpcNotification): void {
+    const params = n.params;
+    switch (n.method) {
+      case 'notifications/progress':
+        if (params) wire.outbound.handleProgress(params as unknown as ProgressParams);
+        break;
+      case 'notifications/cancelled':
+        if (params?.requestId !== undefined) this.#inbound.get(params.requestId as JsonRpcId)?.abort();
+        break;
+      case 'notifications/tools/list_changed':
+        this.#invalidate(['tools/list']);
+        break;
+      case 'notifications/prompts/list_changed':
+        this.#invalidate(['prompts/list']);
+        break;
+      case 'notifications/resources/list_changed':
+        this.#invalidate(['resources/list', 'resources/templates/list']);
+        break;
+      case 'notifications/resources/updated':
+        if (typeof params?.uri === 'string') this.#invalidate(['resources/read'], params.uri);
+        break;
+    }
+    const notification: ServerNotification = { method: n.method, params };
+    const subId = (params?._meta as JsonObject | undefined)?.[MetaKey.subscriptionId] as JsonRpcId | undefined;
+    for (const sub of this.#subscriptions) {
+      if (subId !== undefined) {
+        if (!sub.ids.has(subId)) continue;
+        if (n.method === 'notifications/subscriptions/acknowledged') {
+          const ack = sub.ack;
+          sub.ack = undefined;
+          ack?.(((params?.notifications as ListenFilter | undefined) ?? {}) as ListenFilter);
+          continue;
+        }
+        sub.onNotification(notification);
+      } else if (this.#era === 'legacy' && this.#wants(sub.filter, n)) {
+        sub.onNotification(notification);
+      }
+    }
+    this.#options.onNotification?.(notification);
+  }
+
+  #wants(f: ListenFilter, n: JsonRpcNotification): boolean {
+    switch (n.method) {
+      case 'notifications/tools/list_changed':
+        return f.toolsListChanged === true;
+      case 'notifications/prompts/list_changed':
+        return f.promptsListChanged === true;
+      case 'notifications/resources/list_changed':
+        return f.resourcesListChanged === true;
+      case 'notifications/resources/updated':
+        return (f.resourceSubscriptions ?? []).includes(n.params?.uri as string);
+      default:
+        return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- connection loss
+
+  #onTransportClose(wire: Wire, info: TransportCloseInfo): void {
+    if (wire.closed) return;
+    wire.closed = true;
+    for (const c of this.#inbound.values()) c.abort();
+    const reason = info.error?.message ?? (info.remote ? 'the server closed the connection' : 'the transport closed');
+    wire.outbound.close(transportDrop(`Connection lost: ${reason}`, info.error));
+    if (this.#closed || wire !== this.#wire || !info.remote) return;
+    if (!this.#connected || !this.#factory || this.#options.reconnect === false) {
+      this.#closed = true;
+      this.#options.onClose?.(info.error ? { error: info.error } : {});
+      return;
+    }
+    this.#reconnecting = this.#reconnect(reason);
+    this.#reconnecting.then(
+      () => (this.#reconnecting = undefined),
+      (err: Error) => {
+        this.#reconnecting = undefined;
+        this.#closed = true;
+        this.#options.onClose?.({ error: err });
+      },
+    );
+  }
+
+  async #reconnect(reason: string): Promise<Wire> {
+    const r = this.#options.reconnect || {};
+    const maxAttempts = r.maxAttempts ?? 5;
+    let delay = r.initialDelayMs ?? 200;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await this.#pause(delay);
+      if (this.#closed) throw new VeloError('VELO_CONNECTION_CLOSED', 'The client was closed');
+      delay = Math.min(delay * 2, r.maxDelayMs ?? 5000);
+      let wire: Wire | undefined;
+      try {
+        wire = await this.#open(this.#factory!());
+        this.#wire = wire;
+        if (this.#era === 'legacy') {
+          await this.#initialize();
+          this.#options.onSessionExpired?.({ reason: `reconnected after: ${reason}` });
+        }
+        this.#options.onReconnect?.({ attempt, era: this.#era ?? 'legacy' });
+        return wire;
+      } catch (err) {
+        lastError = err as Error;
+        if (wire) {
+          wire.closed = true;
+          wire.outbound.close(transportDrop('Reconnection failed'));
+          await wire.transport.close().catch(() => {});
+        }
+      }
+    }
+    throw new VeloError('VELO_CONNECTION_CLOSED', `Could not reconnect after ${maxAttempts} attempts: ${lastError?.message ?? reason}`, { cause: lastError });
+  }
+
+  async #dropWire(error: Error = new VeloError('VELO_CONNECTION_CLOSED', 'The connection was closed')): Promise<void> {
+    const wire = this.#wire;
+    this.#wire = undefined;
+    if (!wire) return;
+    wire.closed = true;
+    wire.outbound.close(error);
+    await wire.transport.close().catch(() => {});
+  }
+}

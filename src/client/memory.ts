@@ -1,0 +1,66 @@
+/**
+ * An in-memory client transport: pairs an {@link McpClient} with an {@link McpServer} in the same process
+ * through `server.connect(sink)`. Messages cross as serialised JSON, one microtask later, exactly as they
+ * would over a byte stream; nothing is shared by reference.
+ */
+import { VeloError } from '../jsonrpc/errors.js';
+import type { ServerConnection } from '../server/connection.js';
+import type { McpServer } from '../server/mcp-server.js';
+import type { ClientTransport, TransportCloseInfo } from './transport.js';
+
+/** Connects to an `McpServer` in the same process. One instance is one connection (one legacy session). */
+export class InMemoryClientTransport implements ClientTransport {
+  readonly #server: McpServer;
+  #connection: ServerConnection | undefined;
+  #closed = false;
+  onmessage: ((message: unknown) => void) | undefined;
+  onerror: ((error: Error) => void) | undefined;
+  onclose: ((info: TransportCloseInfo) => void) | undefined;
+
+  /** @param server - The server to talk to; it may serve any number of other connections at once. */
+  constructor(server: McpServer) {
+    this.#server = server;
+  }
+
+  /** Attaches to the server. @throws VeloError `VELO_CONNECTION_CLOSED` after `close()`. */
+  async start(): Promise<void> {
+    if (this.#closed) throw new VeloError('VELO_CONNECTION_CLOSED', 'In-memory transport is closed');
+    if (this.#connection) return;
+    const connection = this.#server.connect({
+      send: (message: string) => {
+        queueMicrotask(() => {
+          if (this.#closed) return;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(message);
+          } catch (err) {
+            this.onerror?.(err as Error);
+            return;
+          }
+          this.onmessage?.(parsed);
+        });
+      },
+    });
+    connection.onclose = () => this.#finish(true);
+    this.#connection = connection;
+  }
+
+  /** Delivers one message to the server. @throws VeloError `VELO_CONNECTION_CLOSED` when closed or not started. */
+  async send(message: string): Promise<void> {
+    const connection = this.#connection;
+    if (this.#closed || !connection) throw new VeloError('VELO_CONNECTION_CLOSED', 'In-memory transport is not open');
+    queueMicrotask(() => connection.receiveText(message));
+  }
+
+  /** Detaches from the server (its in-flight handlers are cancelled). Idempotent. */
+  async close(): Promise<void> {
+    this.#finish(false);
+  }
+
+  #finish(remote: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection?.close();
+    this.onclose?.({ remote });
+  }
+}
