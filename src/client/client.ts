@@ -14,6 +14,7 @@
  *   failed with a VeloError.
  */
 import { ErrorCode } from '../jsonrpc/codes.js';
+import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
 import { McpError, VeloError } from '../jsonrpc/errors.js';
 import {
   MessageKind,
@@ -35,9 +36,7 @@ import type {
   ClientCapabilities,
   CompleteResult,
   CreateMessageParams,
-  CreateMessageResult,
   ElicitFormParams,
-  ElicitResult,
   ElicitUrlParams,
   GetPromptResult,
   Implementation,
@@ -56,114 +55,20 @@ import { applyElicitationDefaults } from './elicitation.js';
 import { isTransportDrop, transportDrop } from './errors.js';
 import { paramHeadersFor, toolParamHeaders, type ParamHeaderSpec } from './headers.js';
 import { SseClientTransport } from './legacy-sse.js';
-import { StreamableHttpClientTransport, type HttpClientTransport, type StreamableHttpClientOptions } from './streamable-http.js';
+import { StreamableHttpClientTransport, type HttpClientTransport } from './streamable-http.js';
 import type { ClientTransport, TransportCloseInfo } from './transport.js';
 
-/** How the client picks its era: `'legacy'` (initialize), `'auto'` (probe, then fall back), or one pinned modern version. */
-export type EraOption = 'legacy' | 'auto' | { pin: string };
+import type {
+  CallOptions,
+  HandlerContext,
+  ListenFilter,
+  ListResult,
+  McpClientOptions,
+  McpSubscription,
+  ServerNotification,
+} from './options.js';
 
-/** Context given to the server→client handlers. */
-export interface HandlerContext {
-  /** Aborted when the request is cancelled or the client closes. */
-  signal: AbortSignal;
-  /** The era the request arrived in (legacy: a JSON-RPC request; modern: an MRTR input request). */
-  era: ProtocolEra;
-}
-
-/** Answers `sampling/createMessage` (MCP `client/sampling.mdx`). */
-export type SamplingHandler = (params: CreateMessageParams, ctx: HandlerContext) => CreateMessageResult | Promise<CreateMessageResult>;
-/**
- * Answers `elicitation/create` in form or URL mode (MCP `client/elicitation.mdx`). For accepted forms the
- * client fills omitted fields with the schema's defaults (SEP-1034).
- */
-export type ElicitationHandler = (params: ElicitFormParams | ElicitUrlParams, ctx: HandlerContext) => ElicitResult | Promise<ElicitResult>;
-/** Answers `roots/list` (MCP `client/roots.mdx`); by default the client returns the roots given with {@link McpClient.setRoots}. */
-export type RootsHandler = (ctx: HandlerContext) => Root[] | Promise<Root[]>;
-
-/** A server notification as delivered to {@link McpClientOptions.onNotification}. */
-export interface ServerNotification {
-  method: string;
-  params: JsonObject | undefined;
-}
-
-/** Options of {@link McpClient}. */
-export interface McpClientOptions {
-  /** Era negotiation (default `'auto'`). */
-  era?: EraOption;
-  /** The legacy version asked for in `initialize` (default `2025-11-25`). */
-  legacyProtocolVersion?: string;
-  /** Extra capabilities merged over the ones derived from the handlers. */
-  capabilities?: ClientCapabilities;
-  /** Server→client handlers; each one declares its capability. */
-  handlers?: { sampling?: SamplingHandler; elicitation?: ElicitationHandler; roots?: RootsHandler };
-  /** Initial roots (declares the `roots` capability with `listChanged`). */
-  roots?: Root[];
-  /** Default request timeout in milliseconds (default 60 000). */
-  requestTimeoutMs?: number;
-  /** Timeout of the `server/discover` probe in `'auto'` mode, in milliseconds (default 5000); a timeout means legacy. */
-  probeTimeoutMs?: number;
-  /** Most `input_required` rounds for one request before failing with `VELO_PROTOCOL_ERROR` (default 10). */
-  maxInputRounds?: number;
-  /** Most re-issues of one modern request after transport drops (default 3). */
-  maxReissues?: number;
-  /** Reconnection after a transport drop (needs a transport factory or a URL); `false` disables it. */
-  reconnect?: false | { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
-  /** Reuse fresh cacheable modern results (default true). */
-  cache?: boolean;
-  /** Options of the HTTP transports made for URL targets. `transport: 'auto'` falls back to HTTP+SSE. */
-  http?: StreamableHttpClientOptions & { transport?: 'streamable-http' | 'sse' | 'auto'; sseUrl?: string };
-  /** Every server notification (after the client's own handling: progress, cache invalidation, listen routing). */
-  onNotification?: (notification: ServerNotification) => void;
-  /** Problems that do not belong to one request: malformed frames, stream failures, handler crashes. */
-  onError?: (error: Error) => void;
-  /** Legacy era: the session expired (HTTP 404) or was lost with the connection, and a new one was initialized. */
-  onSessionExpired?: (info: { reason: string }) => void;
-  /** The transport dropped and the client reconnected (`attempt` counts from 1). */
-  onReconnect?: (info: { attempt: number; era: ProtocolEra }) => void;
-  /** The client closed for good (`error` set when it was not asked to). */
-  onClose?: (info: { error?: Error }) => void;
-}
-
-/** Per-call options. Times are in milliseconds. */
-export interface CallOptions {
-  /** Aborting cancels the request (`notifications/cancelled`, or closing the HTTP stream in the modern era). */
-  signal?: AbortSignal;
-  /** Timeout without a response (default: the client's `requestTimeoutMs`). */
-  timeoutMs?: number;
-  /** Restart the timeout on each progress notification. */
-  resetTimeoutOnProgress?: boolean;
-  /** Hard limit whatever progress arrives, across re-issues and input rounds. */
-  maxTotalTimeoutMs?: number;
-  /** Receives progress; adds a `progressToken` to the request. */
-  onProgress?: (progress: ProgressParams) => void;
-  /** Skip the response cache for this call. */
-  noCache?: boolean;
-}
-
-/** What `subscriptions/listen` asks for (2026-07-28 `basic/patterns/subscriptions.mdx`). */
-export interface ListenFilter {
-  toolsListChanged?: boolean;
-  promptsListChanged?: boolean;
-  resourcesListChanged?: boolean;
-  resourceSubscriptions?: string[];
-}
-
-/** A live subscription made by {@link McpClient.listen}. */
-export interface McpSubscription {
-  /** The subset of the filter the server will honour (from its acknowledgement). */
-  readonly acknowledged: ListenFilter;
-  /** Resolves when the subscription ended (closed by either side, or the client closed). */
-  readonly ended: Promise<void>;
-  /** Ends the subscription. Idempotent. */
-  close(): void;
-}
-
-/** A paginated list result. */
-export interface ListResult {
-  nextCursor?: string;
-  _meta?: JsonObject;
-  [key: string]: unknown;
-}
+export type * from './options.js';
 
 type ConnectTarget = ClientTransport | (() => ClientTransport) | string | URL;
 
@@ -182,18 +87,11 @@ interface SubscriptionState {
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
-const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
 const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 const LEGACY_ACCEPTED = new Set([...LEGACY_PROTOCOL_VERSIONS, '2024-10-07']);
 
 function isHttpTransport(t: ClientTransport): t is HttpClientTransport {
   return 'onrequesterror' in t && 'openStandaloneStream' in t;
-}
-
-function stripMeta(params: JsonObject | undefined): JsonObject {
-  if (!params || !('_meta' in params)) return params ?? {};
-  const { _meta: _ignored, ...rest } = params;
-  return rest;
 }
 
 /**
@@ -224,7 +122,7 @@ export class McpClient {
   #instructions: string | undefined;
   #logLevel: LoggingLevel | undefined;
   #roots: Root[];
-  readonly #cache = new Map<string, { result: JsonObject; expires: number }>();
+  readonly #cache = new ResponseCache();
   readonly #toolHeaders = new Map<string, readonly ParamHeaderSpec[]>();
   readonly #subscriptions = new Set<SubscriptionState>();
   readonly #legacySubscriptions = new Map<string, number>();
@@ -680,15 +578,14 @@ export class McpClient {
   /** One MCP request with caching (modern) and the MRTR loop (modern, three methods). */
   async #request(method: string, params: JsonObject | undefined, options: CallOptions = {}): Promise<JsonObject> {
     const started = Date.now();
-    const cacheKey = this.#era === 'modern' && CACHEABLE.has(method) && this.#options.cache !== false ? `${method}\n${JSON.stringify(stripMeta(params))}` : undefined;
+    const cacheKey = this.#era === 'modern' && CACHEABLE_METHODS.has(method) && this.#options.cache !== false ? ResponseCache.key(method, params) : undefined;
     if (cacheKey && !options.noCache) {
       const hit = this.#cache.get(cacheKey);
-      if (hit && hit.expires > Date.now()) return structuredClone(hit.result);
-      if (hit) this.#cache.delete(cacheKey);
+      if (hit) return hit;
     }
     if (this.#era !== 'modern' || !MRTR_METHODS.has(method)) {
       const result = await this.#send(method, params, options, { started });
-      if (cacheKey) this.#store(cacheKey, result);
+      if (cacheKey) this.#cache.store(cacheKey, result);
       return result;
     }
     const max = this.#options.maxInputRounds ?? 10;
@@ -696,7 +593,7 @@ export class McpClient {
     for (let round = 0; round <= max; round++) {
       const result = await this.#send(method, { ...params, ...extra }, options, { started });
       if (result.resultType !== 'input_required') {
-        if (cacheKey && round === 0) this.#store(cacheKey, result);
+        if (cacheKey && round === 0) this.#cache.store(cacheKey, result);
         return result;
       }
       const requests = (result.inputRequests ?? {}) as Record<string, InputRequest>;
@@ -711,23 +608,6 @@ export class McpClient {
       if (result.requestState !== undefined) extra.requestState = result.requestState;
     }
     throw new VeloError('VELO_PROTOCOL_ERROR', `${method} still needed input after ${max} rounds`);
-  }
-
-  #store(key: string, result: JsonObject): void {
-    if (result.resultType !== undefined && result.resultType !== 'complete') return;
-    const ttl = result.ttlMs;
-    if (typeof ttl !== 'number' || !(ttl > 0)) return;
-    if (this.#cache.size >= 1000) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(key, { result: structuredClone(result), expires: Date.now() + ttl });
-  }
-
-  #invalidate(prefixes: string[], uri?: string): void {
-    for (const key of this.#cache.keys()) {
-      const method = key.slice(0, key.indexOf('\n'));
-      if (!prefixes.includes(method)) continue;
-      if (uri !== undefined && JSON.parse(key.slice(method.length + 1)).uri !== uri) continue;
-      this.#cache.delete(key);
-    }
   }
 
   /**
@@ -882,16 +762,16 @@ export class McpClient {
         if (params?.requestId !== undefined) this.#inbound.get(params.requestId as JsonRpcId)?.abort();
         break;
       case 'notifications/tools/list_changed':
-        this.#invalidate(['tools/list']);
+        this.#cache.invalidate(['tools/list']);
         break;
       case 'notifications/prompts/list_changed':
-        this.#invalidate(['prompts/list']);
+        this.#cache.invalidate(['prompts/list']);
         break;
       case 'notifications/resources/list_changed':
-        this.#invalidate(['resources/list', 'resources/templates/list']);
+        this.#cache.invalidate(['resources/list', 'resources/templates/list']);
         break;
       case 'notifications/resources/updated':
-        if (typeof params?.uri === 'string') this.#invalidate(['resources/read'], params.uri);
+        if (typeof params?.uri === 'string') this.#cache.invalidate(['resources/read'], params.uri);
         break;
     }
     const notification: ServerNotification = { method: n.method, params };
