@@ -8,7 +8,7 @@ import { createHook } from 'node:async_hooks';
 import { createServer as createNetServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
 import { McpServer } from '../../src/server/mcp-server.js';
-import { serveTcp, TcpClientTransport, SHUTTING_DOWN_CODE, type ServeTcpOptions } from '../../src/transports/tcp/index.js';
+import { serveTcp, TcpClientTransport, UNAVAILABLE_CODE, type ServeTcpOptions } from '../../src/transports/tcp/index.js';
 import type { ClientTransport, TransportCloseInfo } from '../../src/client/transport.js';
 
 const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
@@ -285,7 +285,7 @@ describe('TCP transport: failure paths', () => {
     const second = new Peer(new TcpClientTransport({ port: handle.port }));
     await second.transport.start();
     await second.waitFor(() => second.closeInfo);
-    assert.equal(second.messages[0].error.code, SHUTTING_DOWN_CODE);
+    assert.equal(second.messages[0].error.code, UNAVAILABLE_CODE);
     assert.match(second.messages[0].error.message, /connection limit \(1\) reached/);
     assert.equal(second.closeInfo?.remote, true);
     assert.equal((second.closeInfo?.error as any).code, 'VELO_CONNECTION_CLOSED');
@@ -344,7 +344,7 @@ describe('TCP transport: failure paths', () => {
     const closing = handle.close();
     await new Promise((r) => setTimeout(r, 20));
     const late = await peer.modern(2, 'tools/call', { name: 'echo', arguments: { text: 'late' } });
-    assert.equal(late.error.code, SHUTTING_DOWN_CODE);
+    assert.equal(late.error.code, UNAVAILABLE_CODE);
     await closing;
     assert.equal((await peer.answer(1)).result.content[0].text, 'slow done');
     assert.deepEqual(probe.aborted, []);
@@ -353,6 +353,24 @@ describe('TCP transport: failure paths', () => {
     assert.ok(peer.closeInfo?.error);
     // No longer accepting.
     await assert.rejects(new TcpClientTransport({ port: handle.port }).start(), (e: any) => e.code === 'VELO_CONNECTION_CLOSED');
+  });
+
+  test('server.close() then handle.close(): a listen subscription ends with its result before the socket closes', async () => {
+    const { server, handle } = await setup({ drainTimeoutMs: 2000 });
+    const peer = new Peer(new TcpClientTransport({ port: handle.port }));
+    await peer.transport.start();
+    await peer.transport.send(JSON.stringify({ jsonrpc: '2.0', id: 'sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: MODERN_META } }));
+    await peer.waitFor(() => peer.messages.find((m) => m.method === 'notifications/subscriptions/acknowledged'));
+    server.registerTool('added', {}, () => ({ content: [] }));
+    const changed = await peer.waitFor(() => peer.messages.find((m) => m.method === 'notifications/tools/list_changed'));
+    assert.equal(changed.params._meta['io.modelcontextprotocol/subscriptionId'], 'sub');
+    server.close();
+    const t0 = Date.now();
+    await handle.close();
+    assert.ok(Date.now() - t0 < 1500, 'the subscription did not hold shutdown until the deadline');
+    const end = await peer.answer('sub');
+    assert.equal(end.result._meta['io.modelcontextprotocol/subscriptionId'], 'sub');
+    await peer.waitFor(() => peer.closeInfo);
   });
 
   test('shutdown cancels what is still running at the deadline', async () => {

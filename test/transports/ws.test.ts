@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { McpServer } from '../../src/server/mcp-server.js';
 import { createHttpHandler } from '../../src/transports/http/index.js';
-import { attachWebSocket, serveWebSocket, WebSocketClientTransport, SHUTTING_DOWN_CODE, type ServeWebSocketOptions } from '../../src/transports/ws/index.js';
+import { attachWebSocket, serveWebSocket, WebSocketClientTransport, UNAVAILABLE_CODE, type ServeWebSocketOptions } from '../../src/transports/ws/index.js';
 import type { ClientTransport, TransportCloseInfo } from '../../src/client/transport.js';
 
 const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
@@ -370,7 +370,7 @@ describe('WebSocket transport: failure paths', () => {
     server.close();
     const closing = handle.close();
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal((await peer.modern(2, 'tools/call', { name: 'echo', arguments: { text: 'late' } })).error.code, SHUTTING_DOWN_CODE);
+    assert.equal((await peer.modern(2, 'tools/call', { name: 'echo', arguments: { text: 'late' } })).error.code, UNAVAILABLE_CODE);
     await assert.rejects(new WebSocketClientTransport(handle.url).start(), /HTTP 503|ECONNREFUSED/);
     await closing;
     assert.equal((await peer.answer(1)).result.content[0].text, 'slow done');
@@ -378,6 +378,24 @@ describe('WebSocket transport: failure paths', () => {
     await peer.waitFor(() => peer.closeInfo);
     assert.equal(peer.closeInfo?.remote, true);
     assert.match(peer.closeInfo?.error?.message ?? '', /1001 going away/);
+  });
+
+  test('server.close() then handle.close(): a listen subscription ends with its result before the socket closes', async () => {
+    const { server, handle } = await setup({ drainTimeoutMs: 2000 });
+    const peer = new Peer(new WebSocketClientTransport(handle.url));
+    await peer.transport.start();
+    await peer.transport.send(JSON.stringify({ jsonrpc: '2.0', id: 'sub', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: MODERN_META } }));
+    await peer.waitFor(() => peer.messages.find((m) => m.method === 'notifications/subscriptions/acknowledged'));
+    server.registerTool('added', {}, () => ({ content: [] }));
+    const changed = await peer.waitFor(() => peer.messages.find((m) => m.method === 'notifications/tools/list_changed'));
+    assert.equal(changed.params._meta['io.modelcontextprotocol/subscriptionId'], 'sub');
+    server.close();
+    const t0 = Date.now();
+    await handle.close();
+    assert.ok(Date.now() - t0 < 1500, 'the subscription did not hold shutdown until the deadline');
+    const end = await peer.answer('sub');
+    assert.equal(end.result._meta['io.modelcontextprotocol/subscriptionId'], 'sub');
+    await peer.waitFor(() => peer.closeInfo);
   });
 
   test('shutdown cancels what is still running at the deadline', async () => {
@@ -448,6 +466,7 @@ describe('WebSocketClientTransport against misbehaving servers', () => {
     await b.transport.start();
     await b.transport.send('binary');
     await b.waitFor(() => b.closeInfo);
+    assert.equal((b.errors[0] as any).code, 'VELO_PROTOCOL_ERROR');
     assert.match(b.errors[0]?.message ?? '', /binary frame/);
     assert.match(b.closeInfo?.error?.message ?? '', /1003/);
     await raw.close();

@@ -85,12 +85,16 @@ export class Outbox {
   }
 }
 
-/** The JSON-RPC error code answering requests that arrive while the server drains (-32000…-32019: implementation-defined). */
-export const SHUTTING_DOWN_CODE = -32000;
+/**
+ * The JSON-RPC error code (-32000, in the implementation-defined range -32000…-32019) of the WebSocket and TCP
+ * transports' refusals: requests that arrive while the server drains, and (TCP, `id: null`) a connection past
+ * the connection limit.
+ */
+export const UNAVAILABLE_CODE = -32000;
 
 /**
  * @internal Feeds one inbound text message to `connection`. While `draining`, new requests are answered with
- * {@link SHUTTING_DOWN_CODE} instead of being served, so shutdown can finish; responses (to server→client
+ * {@link UNAVAILABLE_CODE} instead of being served, so shutdown can finish; responses (to server→client
  * requests made by work in flight) and notifications (cancellation) still go through.
  */
 export function deliver(connection: ServerConnection, text: string, draining: boolean, reply: (message: string, related?: JsonRpcId) => void): void {
@@ -107,7 +111,7 @@ export function deliver(connection: ServerConnection, text: string, draining: bo
   }
   if (messageKind(value) === MessageKind.Request) {
     const id = (value as JsonRpcRequest).id;
-    reply(serializeError(id, { code: SHUTTING_DOWN_CODE, message: 'Server is shutting down; request not served' }), id);
+    reply(serializeError(id, { code: UNAVAILABLE_CODE, message: 'Server is shutting down; request not served' }), id);
     return;
   }
   connection.receive(value);

@@ -20,7 +20,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../../jsonrpc/framing.js
 import { serializeError } from '../../jsonrpc/message.js';
 import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
-import { deliver, Outbox, SHUTTING_DOWN_CODE, waitUntil } from './outbox.js';
+import { deliver, Outbox, UNAVAILABLE_CODE, waitUntil } from './outbox.js';
 
 /** Options of {@link serveTcp}. Sizes are in bytes, durations in milliseconds. */
 export interface ServeTcpOptions {
@@ -134,7 +134,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       clearTimeout(timer);
       refused.delete(socket);
     });
-    socket.end(`${serializeError(null, { code: SHUTTING_DOWN_CODE, message })}\n`);
+    socket.end(`${serializeError(null, { code: UNAVAILABLE_CODE, message })}\n`);
   };
 
   const accept = (socket: Socket): void => {
@@ -158,13 +158,13 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       const ok = socket.write(text);
       if (socket.writableLength > maxBuffered) {
         // A consumer this slow would grow memory without bound.
-        socket.destroy(new VeloError('VELO_MESSAGE_TOO_LARGE', `slow consumer: more than ${maxBuffered} bytes unsent`));
+        socket.destroy(new Error(`slow consumer: more than ${maxBuffered} bytes unsent`));
         return;
       }
       if (!ok && !blocked) {
         blocked = true;
         socket.pause();
-        stallTimer = setTimeout(() => socket.destroy(new VeloError('VELO_CONNECTION_CLOSED', `slow consumer: blocked for ${stallMs} ms`)), stallMs);
+        stallTimer = setTimeout(() => socket.destroy(new Error(`slow consumer: blocked for ${stallMs} ms`)), stallMs);
         stallTimer.unref();
         socket.once('drain', () => {
           blocked = false;

@@ -48,7 +48,7 @@ const CLOSE_REASONS: Record<number, string> = {
  * - One message per text frame. `onmessage` gets each parsed message; a frame that is not JSON goes to
  *   `onerror` as a `SyntaxError` and the socket stays open. A frame over `maxMessageBytes` is reported to
  *   `onerror` as VeloError `VELO_MESSAGE_TOO_LARGE` and closes the socket with 1009 (WebSocket cannot skip a
- *   frame); a binary frame is reported likewise and closes with 1003.
+ *   frame); a binary frame is reported as VeloError `VELO_PROTOCOL_ERROR` and closes with 1003.
  * - `send` resolves when the frame is queued; above `highWaterMarkBytes` buffered it resolves once written,
  *   so awaiting `send` applies backpressure.
  * - `onclose` fires once: `{remote: false}` after `close()`, otherwise `{remote: true, error}` with a
@@ -190,7 +190,7 @@ export class WebSocketClientTransport implements ClientTransport {
     this.#state = 'open';
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
-        this.#violation = new VeloError('VELO_CONNECTION_CLOSED', 'The server sent a binary frame; MCP messages are text (closed with 1003)');
+        this.#violation = new VeloError('VELO_PROTOCOL_ERROR', 'The server sent a binary frame; MCP messages are text (closed with 1003)');
         this.onerror?.(this.#violation);
         ws.close(WsCloseCode.UnsupportedData, 'Binary frames are not supported');
         return;

@@ -15,8 +15,9 @@
  *   server stops reading from that socket; a consumer that lets more than `maxBufferedBytes` pile up, or stays
  *   blocked longer than `slowConsumerTimeoutMs`, is closed with 1008 (and terminated if the close cannot get
  *   through). Memory per connection is bounded.
- * - **Close codes.** 1000 when a peer's half of the close completes normally, 1001 on server shutdown,
- *   1003 binary frame, 1007 invalid UTF-8, 1008 slow consumer, 1009 oversized frame, 1011 internal error.
+ * - **Close codes.** 1000 answers a client's normal close; the server itself closes with 1001 on shutdown,
+ *   1002 protocol error and 1007 invalid UTF-8 (both by `ws`), 1003 binary frame, 1008 slow consumer, 1009
+ *   oversized frame, 1011 internal error.
  * - **DNS-rebinding protection** like the HTTP transport: on a loopback socket (or when allow-lists are
  *   given), `Host` and `Origin` must be allowed, else the upgrade is answered with HTTP 403.
  * - **Connection limit.** Past `maxConnections` (and while shutting down) the upgrade is answered with
