@@ -12,6 +12,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../../jsonrpc/framing.js';
+import { Outbox, waitUntil } from '../shared/outbox.js';
 import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
 
@@ -47,23 +48,13 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const drainTimeoutMs = options.drainTimeoutMs ?? 2000;
 
-  let queue: string[] = [];
-  let flushScheduled = false;
   let blocked = false;
   let closing = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
 
-  const flush = (): void => {
-    flushScheduled = false;
-    notified.clear();
-    // Responses held back in the previous turn go first: they are older than anything queued now.
-    const parts = ready.length > 0 ? ready.concat(queue) : queue;
-    ready = held;
-    held = [];
-    queue = [];
-    if (ready.length > 0) schedule();
-    if (parts.length === 0 || !output.writable) return;
+  const outbox = new Outbox((parts) => {
+    if (!output.writable) return;
     const text = parts.length === 1 ? `${parts[0]}\n` : `${parts.join('\n')}\n`;
     if (!output.write(text) && !blocked) {
       blocked = true;
@@ -73,35 +64,8 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
         if (!closing) input.resume();
       });
     }
-  };
-
-  // Requests that got a notification (progress, log) in the batch being gathered. Their response waits for
-  // the next write: some clients handle responses synchronously but notifications a microtask later, and
-  // would drop a notification that arrives in the same read as the response it precedes.
-  const notified = new Set<unknown>();
-  /** Responses held back during this turn; they move to `ready` at the next flush. */
-  let held: string[] = [];
-  let ready: string[] = [];
-  const schedule = (): void => {
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-  };
-  const connection = server.connect({
-    send(message, related) {
-      if (related !== undefined) {
-        if (message.startsWith('{"jsonrpc":"2.0","method"')) notified.add(related);
-        else if (notified.size > 0 && notified.has(related)) {
-          held.push(message);
-          schedule();
-          return;
-        }
-      }
-      queue.push(message);
-      schedule();
-    },
   });
+  const connection = server.connect({ send: (message, related) => outbox.push(message, related) });
 
   const decoder = new LineDecoder(
     {
@@ -114,7 +78,7 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
   const finish = (): void => {
     if (connection.closed) return;
     connection.close();
-    while (queue.length > 0 || held.length > 0 || ready.length > 0) flush();
+    outbox.flushAll();
     input.off('data', onData);
     input.off('end', onEnd);
     output.off('error', onOutputError);
@@ -125,23 +89,17 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
     decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     // Answers produced synchronously while reading this chunk leave now, in one write; asynchronous
     // ones follow through the scheduled flush.
-    if (queue.length > 0) flush();
+    if (outbox.pending) outbox.flush();
   };
   const onEnd = (): void => {
     decoder.end();
     closing = true;
-    const deadline = Date.now() + drainTimeoutMs;
-    const wait = (): void => {
-      if (connection.inFlight === 0 || Date.now() >= deadline) setImmediate(finish);
-      else setTimeout(wait, 10).unref();
-    };
-    setImmediate(wait);
+    // In-flight requests get up to drainTimeoutMs to finish before the connection closes.
+    void waitUntil(() => connection.inFlight === 0, drainTimeoutMs).then(() => setImmediate(finish));
   };
   const onOutputError = (): void => {
     // EPIPE and friends: nobody reads our answers any more.
-    queue = [];
-    held = [];
-    ready = [];
+    outbox.cancel();
     finish();
   };
 

@@ -6,4 +6,4 @@
  */
 export { serveTcp, type ServeTcpOptions, type TcpServerHandle } from './server.js';
 export { TcpClientTransport, type TcpClientTransportOptions } from './client.js';
-export { UNAVAILABLE_CODE } from './outbox.js';
+export { UNAVAILABLE_CODE } from '../shared/outbox.js';

@@ -20,7 +20,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../../jsonrpc/framing.js
 import { serializeError } from '../../jsonrpc/message.js';
 import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
-import { deliver, Outbox, UNAVAILABLE_CODE, waitUntil } from './outbox.js';
+import { deliver, Outbox, UNAVAILABLE_CODE, waitUntil } from '../shared/outbox.js';
 
 /** Options of {@link serveTcp}. Sizes are in bytes, durations in milliseconds. */
 export interface ServeTcpOptions {

@@ -16,4 +16,4 @@ export {
   type WebSocketServerHandle,
 } from './server.js';
 export { WebSocketClientTransport, type WebSocketClientTransportOptions } from './client.js';
-export { UNAVAILABLE_CODE } from '../tcp/outbox.js';
+export { UNAVAILABLE_CODE } from '../shared/outbox.js';

@@ -35,7 +35,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../../jsonrpc/framing.js';
 import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import { checkOrigin, isLoopbackAddress, originPolicy } from '../http/validate.js';
-import { deliver, Outbox, waitUntil } from '../tcp/outbox.js';
+import { deliver, Outbox, waitUntil } from '../shared/outbox.js';
 
 /** The WebSocket subprotocol of MCP over WebSocket (velomcp extension). */
 export const MCP_SUBPROTOCOL = 'mcp';

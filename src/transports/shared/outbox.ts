@@ -1,8 +1,8 @@
 /**
- * @internal Shared by the TCP and WebSocket server transports: per-connection write coalescing and the
+ * @internal Shared by the stdio, TCP and WebSocket server transports: per-connection write coalescing and the
  * shutdown gate.
  *
- * Coalescing follows the stdio transport: messages produced in one turn of the event loop are handed to the
+ * Messages produced in one turn of the event loop are handed to the
  * writer together (one `write` for TCP, one corked burst of frames for WebSocket). A response whose request
  * got a notification (progress, log) in the same turn waits for the next flush, because some clients handle
  * responses synchronously but notifications a microtask later and would drop a notification that arrives in
