@@ -9,7 +9,7 @@
 import { VeloError } from '../jsonrpc/errors.js';
 import { HttpAgentPool, mediaType, readText } from './http-request.js';
 import { readSseStream } from './sse.js';
-import type { ClientTransport, TransportCloseInfo } from './transport.js';
+import { deliverFrame, type ClientTransport, type TransportCloseInfo } from './transport.js';
 
 /** Options of {@link SseClientTransport}. */
 export interface SseClientOptions {
@@ -77,14 +77,7 @@ export class SseClientTransport implements ClientTransport {
             return;
           }
           if (e.event !== undefined && e.event !== 'message') return;
-          let value: unknown;
-          try {
-            value = JSON.parse(e.data);
-          } catch (err) {
-            this.onerror?.(err as Error);
-            return;
-          }
-          this.onmessage?.(value);
+          deliverFrame(this, e.data);
         },
       },
       this.#options.maxMessageBytes ?? 4 * 1024 * 1024,

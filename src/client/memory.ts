@@ -6,7 +6,7 @@
 import { VeloError } from '../jsonrpc/errors.js';
 import type { ServerConnection } from '../server/connection.js';
 import type { McpServer } from '../server/mcp-server.js';
-import type { ClientTransport, TransportCloseInfo } from './transport.js';
+import { deliverFrame, type ClientTransport, type TransportCloseInfo } from './transport.js';
 
 /** Connects to an `McpServer` in the same process. One instance is one connection (one legacy session). */
 export class InMemoryClientTransport implements ClientTransport {
@@ -30,14 +30,7 @@ export class InMemoryClientTransport implements ClientTransport {
       send: (message: string) => {
         queueMicrotask(() => {
           if (this.#closed) return;
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(message);
-          } catch (err) {
-            this.onerror?.(err as Error);
-            return;
-          }
-          this.onmessage?.(parsed);
+          deliverFrame(this, message);
         });
       },
     });

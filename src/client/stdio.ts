@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../jsonrpc/framing.js';
 import { VeloError } from '../jsonrpc/errors.js';
-import type { ClientTransport, TransportCloseInfo } from './transport.js';
+import { deliverFrame, type ClientTransport, type TransportCloseInfo } from './transport.js';
 
 /** Options of {@link StdioClientTransport}. */
 export interface StdioClientOptions {
@@ -79,16 +79,7 @@ export class StdioClientTransport implements ClientTransport {
     const limit = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const decoder = new LineDecoder(
       {
-        onLine: (line) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(line);
-          } catch (err) {
-            this.onerror?.(err as Error);
-            return;
-          }
-          this.onmessage?.(value);
-        },
+        onLine: (line) => deliverFrame(this, line),
         onOversize: (bytes) => this.onerror?.(new VeloError('VELO_MESSAGE_TOO_LARGE', `Server sent a message of at least ${bytes} bytes; the limit is ${limit}`)),
       },
       limit,

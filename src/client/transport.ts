@@ -38,3 +38,19 @@ export interface ClientTransport {
   /** Called once when the channel has closed, for whatever reason. */
   onclose: ((info: TransportCloseInfo) => void) | undefined;
 }
+
+/**
+ * Parses one inbound frame and hands the value to `transport.onmessage`, or a `SyntaxError` to
+ * `transport.onerror` when it is not JSON (the channel stays open). Shared by the message-oriented client
+ * transports.
+ */
+export function deliverFrame(transport: Pick<ClientTransport, 'onmessage' | 'onerror'>, text: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    transport.onerror?.(err as Error);
+    return;
+  }
+  transport.onmessage?.(value);
+}

@@ -522,7 +522,7 @@ describe('WebSocket transport: resources', () => {
       await handle.close();
       await b.waitFor(() => b.closeInfo);
       tracking = false;
-      await until(() => live.size === 0, 3000).catch(() => {
+      await until(() => live.size === 0, 10_000).catch(() => {
         throw new Error(`still alive: ${[...live.values()].join(', ')}`);
       });
     } finally {

@@ -4,7 +4,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { ClientTransport, TransportCloseInfo } from '../../client/transport.js';
+import { deliverFrame, type ClientTransport, type TransportCloseInfo } from '../../client/transport.js';
 import { VeloError } from '../../jsonrpc/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../../jsonrpc/framing.js';
 
@@ -118,16 +118,7 @@ export class TcpClientTransport implements ClientTransport {
     if (delay > 0) socket.setKeepAlive(true, delay);
     const decoder = new LineDecoder(
       {
-        onLine: (line) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(line);
-          } catch (err) {
-            this.onerror?.(err as Error);
-            return;
-          }
-          this.onmessage?.(value);
-        },
+        onLine: (line) => deliverFrame(this, line),
         onOversize: (bytes) =>
           this.onerror?.(new VeloError('VELO_MESSAGE_TOO_LARGE', `Inbound message of ${bytes} bytes exceeds the limit of ${this.#maxBytes} bytes; dropped`)),
       },

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
-import type { ClientTransport, TransportCloseInfo } from '../../client/transport.js';
+import { deliverFrame, type ClientTransport, type TransportCloseInfo } from '../../client/transport.js';
 import { VeloError } from '../../jsonrpc/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../jsonrpc/framing.js';
 import { MCP_SUBPROTOCOL, WsCloseCode } from './server.js';
@@ -196,14 +196,7 @@ export class WebSocketClientTransport implements ClientTransport {
         return;
       }
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        this.onerror?.(err as Error);
-        return;
-      }
-      this.onmessage?.(value);
+      deliverFrame(this, text);
     });
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
