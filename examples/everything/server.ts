@@ -31,6 +31,7 @@ import {
   type RequestContext,
 } from '../../src/index.js';
 import { RED_PIXEL_PNG_BASE64, SILENT_WAV_BASE64 } from './media.js';
+import { registerTaskFixtures } from './tasks.js';
 
 /** The verbatim JSON Schema 2020-12 input schema of `json_schema_2020_12_tool` (SEP-1613, SEP-2106). */
 export const JSON_SCHEMA_2020_12_INPUT_SCHEMA = {
@@ -621,6 +622,10 @@ export function createEverythingServer(options: McpServerOptions = {}): McpServe
       return text(`Watched resource updated to revision ${watchedRevision}`);
     },
   );
+
+  // ───── Tools: the tasks extension (SEP-2663), in tasks.ts ─────
+
+  registerTaskFixtures(server);
 
   // ───── Resources ─────
 

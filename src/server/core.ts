@@ -27,6 +27,7 @@ import type {
 } from './options.js';
 import { Registry } from './registry.js';
 import { RequestStateCodec } from './request-state.js';
+import { TaskManager, TASKS_EXTENSION, type ToolTaskSpec } from './tasks/manager.js';
 
 /** @internal */
 export interface ToolEntry {
@@ -36,6 +37,8 @@ export interface ToolEntry {
   output: CompiledSchema | undefined;
   handler: ToolHandler<any>;
   enabled: boolean;
+  /** Task settings when `execution.taskSupport` is optional or required; undefined otherwise (the hot path). */
+  task: ToolTaskSpec | undefined;
 }
 /** @internal */
 export interface ResourceEntry {
@@ -119,6 +122,8 @@ export class ServerCore {
   /** Serialised `server/discover` result; cleared on every change. */
   discoverJson: string | undefined;
   #capabilities: ServerCapabilities | undefined;
+  #modernCapabilities: ServerCapabilities | undefined;
+  #tasks: TaskManager | undefined;
   #pendingListChanged = new Set<ListKind>();
   #flushScheduled = false;
 
@@ -149,6 +154,29 @@ export class ServerCore {
     if (extra) for (const [k, v] of Object.entries(extra)) caps[k] = typeof v === 'object' && v !== null ? { ...(caps[k] as object | undefined), ...v } : v;
     this.#capabilities = caps;
     return caps;
+  }
+
+  /**
+   * Capabilities for `server/discover` (modern era): {@link capabilities} plus
+   * `extensions["io.modelcontextprotocol/tasks"]` when tasks are offered.
+   */
+  get modernCapabilities(): ServerCapabilities {
+    if (this.#modernCapabilities) return this.#modernCapabilities;
+    const caps = this.capabilities;
+    this.#modernCapabilities = this.tasksOffered ? { ...caps, extensions: { ...caps.extensions, [TASKS_EXTENSION]: {} } } : caps;
+    return this.#modernCapabilities;
+  }
+
+  /** True when tasks are configured (`options.tasks`) or some tool may run as a task. */
+  get tasksOffered(): boolean {
+    if (this.options.tasks !== undefined) return true;
+    for (const t of this.tools.values()) if (t.task && t.enabled) return true;
+    return false;
+  }
+
+  /** The tasks runtime, created on first use. */
+  get tasks(): TaskManager {
+    return (this.#tasks ??= new TaskManager(this.options.tasks ?? {}, this.maxInputRounds));
   }
 
   /** The cache hint of a cacheable method (modern era). */
@@ -192,6 +220,7 @@ export class ServerCore {
 
   #changed(kind: ListKind): void {
     this.#capabilities = undefined;
+    this.#modernCapabilities = undefined;
     this.discoverJson = undefined;
     // Coalesce: many registrations in one tick produce one notification per kind.
     this.#pendingListChanged.add(kind);

@@ -8,3 +8,4 @@ export type { RequestContext } from './context.js';
 export { inputRequired, isInputRequired, elicit, elicitUrl, createMessage, listRoots, InputRequiredSignal, type InputRequiredResult, type InputRequests, type InputResponses } from './input.js';
 export { RequestStateCodec, paramsDigest, type RequestStateOptions, type RequestBinding, type RequestStatePayload } from './request-state.js';
 export type * from './options.js';
+export * from './tasks/index.js';

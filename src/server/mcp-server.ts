@@ -9,6 +9,7 @@ import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabili
 import { compileSchema, type JsonSchema } from '../validation/index.js';
 import { ServerConnection, type ConnectionOptions, type ConnectionSink } from './connection.js';
 import { ServerCore, type PromptEntry, type ResourceEntry, type TemplateEntry, type ToolEntry } from './core.js';
+import type { ToolTaskSpec } from './tasks/manager.js';
 import type {
   InferArgs,
   McpServerOptions,
@@ -60,6 +61,24 @@ function assign<T extends object>(target: T, source: object, keys: readonly stri
     if (v !== undefined) (target as Record<string, unknown>)[k] = v;
   }
   return target;
+}
+
+function positiveInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0;
+}
+
+/** Resolves a tool's task settings (tasks extension); undefined for tools that never run as tasks. */
+function toolTaskSpec(name: string, config: ToolConfig<SchemaInput>): ToolTaskSpec | undefined {
+  const support = config.execution?.taskSupport;
+  if (support !== undefined && support !== 'forbidden' && support !== 'optional' && support !== 'required') {
+    throw new VeloError('VELO_INVALID_REGISTRATION', `Tool ${name}: execution.taskSupport must be forbidden, optional or required`);
+  }
+  const t = config.task ?? {};
+  if (t.ttlMs !== undefined && t.ttlMs !== null && !positiveInt(t.ttlMs)) throw new VeloError('VELO_INVALID_REGISTRATION', `Tool ${name}: task.ttlMs must be a positive integer or null`);
+  if (t.pollIntervalMs !== undefined && !positiveInt(t.pollIntervalMs)) throw new VeloError('VELO_INVALID_REGISTRATION', `Tool ${name}: task.pollIntervalMs must be a positive integer`);
+  if (t.start !== undefined && t.start !== 'call' && t.start !== 'handler') throw new VeloError('VELO_INVALID_REGISTRATION', `Tool ${name}: task.start must be 'call' or 'handler'`);
+  if (support !== 'optional' && support !== 'required') return undefined;
+  return { support, ttlMs: t.ttlMs, pollIntervalMs: t.pollIntervalMs, onDemand: t.start === 'handler' };
 }
 
 /**
@@ -127,7 +146,8 @@ export class McpServer {
     definition.inputSchema = input.jsonSchema as JsonObject;
     if (output) definition.outputSchema = output.jsonSchema as JsonObject;
     assign(definition, config, ['annotations', 'icons', 'execution', '_meta']);
-    const entry: ToolEntry = { name, definition, input, output, handler: handler as ToolHandler<any>, enabled: true };
+    const task = toolTaskSpec(name, config);
+    const entry: ToolEntry = { name, definition, input, output, handler: handler as ToolHandler<any>, enabled: true, task };
     this.#core.tools.set(name, entry);
     return registration(this.#core.tools, name, name, entry);
   }

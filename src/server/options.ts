@@ -19,6 +19,7 @@ import type { JsonSchema, SchemaCompiler, StandardSchemaV1 } from '../validation
 import type { RequestContext } from './context.js';
 import type { InputRequiredResult } from './input.js';
 import type { RequestStateOptions } from './request-state.js';
+import type { TasksOptions, ToolTaskOptions } from './tasks/manager.js';
 
 /** Methods whose modern-era results carry cache hints (SEP-2549). */
 export type CacheableMethod = 'server/discover' | 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/read';
@@ -41,6 +42,11 @@ export interface McpServerOptions {
   schemaCompiler?: SchemaCompiler;
   /** Timeout of server→client requests in milliseconds (legacy era). Default 60 000. */
   requestTimeoutMs?: number;
+  /**
+   * The tasks extension (`io.modelcontextprotocol/tasks`, modern era): store, TTL and polling interval.
+   * Tasks are on as soon as a tool declares `execution.taskSupport` `optional` or `required`, or when this is set.
+   */
+  tasks?: TasksOptions;
 }
 
 /** A value or a promise of it. */
@@ -66,7 +72,13 @@ export interface ToolConfig<S extends SchemaInput = JsonSchema> {
   outputJsonSchema?: JsonSchema;
   annotations?: ToolAnnotations;
   icons?: Icon[];
+  /**
+   * `taskSupport` `optional` or `required` lets calls run as tasks for clients that declared the tasks
+   * extension (modern era); `required` refuses other modern clients with -32021. Sent as is in `tools/list`.
+   */
   execution?: { taskSupport?: 'forbidden' | 'optional' | 'required' };
+  /** Task settings of this tool (TTL, polling interval, when the task starts); see {@link ToolTaskOptions}. */
+  task?: ToolTaskOptions;
   _meta?: Meta;
 }
 

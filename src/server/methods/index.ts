@@ -12,6 +12,7 @@ import { getPrompt, listPrompts } from './prompts.js';
 import { listResources, listResourceTemplates, readResource } from './resources.js';
 import { requiredString, Serialized } from './shared.js';
 import { callTool, listTools } from './tools.js';
+import { tasksMethod } from './tasks.js';
 
 /** @internal */
 export interface MethodSpec {
@@ -37,7 +38,7 @@ export const METHODS = new Map<string, MethodSpec>([
         return new Serialized(
           (core.discoverJson ??= (() => {
             const hint = core.cacheHint('server/discover');
-            const result: JsonObject = { resultType: 'complete', supportedVersions: SUPPORTED_PROTOCOL_VERSIONS, capabilities: core.capabilities };
+            const result: JsonObject = { resultType: 'complete', supportedVersions: SUPPORTED_PROTOCOL_VERSIONS, capabilities: core.modernCapabilities };
             if (core.options.instructions !== undefined) result.instructions = core.options.instructions;
             Object.assign(result, { ttlMs: hint.ttlMs, cacheScope: hint.cacheScope, _meta: core.serverInfoMeta });
             return JSON.stringify(result);
@@ -100,4 +101,8 @@ export const METHODS = new Map<string, MethodSpec>([
       modern: true,
     },
   ],
+  // The tasks extension (SEP-2663); -32601 unless the server offers it.
+  ['tasks/get', { handler: (c, p, ctx) => tasksMethod(c.core, ctx).get(p, ctx), legacy: false, modern: true }],
+  ['tasks/update', { handler: (c, p, ctx) => tasksMethod(c.core, ctx).update(p, ctx), legacy: false, modern: true }],
+  ['tasks/cancel', { handler: (c, p, ctx) => tasksMethod(c.core, ctx).cancel(p, ctx), legacy: false, modern: true }],
 ]);

@@ -10,6 +10,7 @@ import { MetaKey } from '../../protocol/meta.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ListenSubscription, ServerCore } from '../core.js';
 import { isObject } from './shared.js';
+import { hasTasksExtension, missingTasksExtension, TASKS_EXTENSION } from '../tasks/manager.js';
 
 /** Opens a listen subscription; resolves only when the server ends it gracefully. */
 export function listen(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext, send: (m: string) => void): Promise<JsonObject | undefined> {
@@ -19,8 +20,15 @@ export function listen(core: ServerCore, params: JsonObject | undefined, ctx: Se
   if (uris !== undefined && (!Array.isArray(uris) || !uris.every((u) => typeof u === 'string'))) {
     throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "resourceSubscriptions" must be an array of strings');
   }
+  const taskIds = wanted.taskIds;
+  if (taskIds !== undefined) {
+    if (!Array.isArray(taskIds) || !taskIds.every((t) => typeof t === 'string')) throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "taskIds" must be an array of strings');
+    if (!hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension('notifications/tasks');
+  }
   const caps = core.capabilities;
   const honoured: JsonObject = {};
+  const tasks = taskIds !== undefined && core.modernCapabilities.extensions?.[TASKS_EXTENSION] !== undefined ? [...new Set(taskIds as string[])] : undefined;
+  if (tasks) honoured.taskIds = tasks;
   if (wanted.toolsListChanged === true && caps.tools) honoured.toolsListChanged = true;
   if (wanted.promptsListChanged === true && caps.prompts) honoured.promptsListChanged = true;
   if (wanted.resourcesListChanged === true && caps.resources) honoured.resourcesListChanged = true;
@@ -40,7 +48,9 @@ export function listen(core: ServerCore, params: JsonObject | undefined, ctx: Se
     if (!set) core.listenResourceSubs.set(uri, (set = new Set()));
     set.add(sub);
   }
+  const unsubscribeTasks = tasks && tasks.length > 0 ? core.tasks.subscribe(tasks, sub, ctx.principal) : undefined;
   const remove = (): void => {
+    unsubscribeTasks?.();
     core.listen.tools.delete(sub);
     core.listen.prompts.delete(sub);
     core.listen.resources.delete(sub);

@@ -9,6 +9,8 @@ import type { ValidationResult } from '../../validation/index.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ServerCore, ToolEntry } from '../core.js';
 import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '../input.js';
+import type { TaskContext } from '../tasks/context.js';
+import { hasTasksExtension, missingTasksExtension } from '../tasks/manager.js';
 import { isObject, isPromise, listPage, requiredString, type Serialized } from './shared.js';
 
 /** `tools/list`: a cached, pre-serialised page. */
@@ -32,18 +34,26 @@ export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: 
   const name = requiredString(params, 'name', 'tools/call');
   const tool = core.tools.get(name);
   if (!tool || !tool.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`, { name });
+  // Tasks extension: a tool that only runs as a task refuses modern clients without the extension (-32021).
+  if (tool.task?.support === 'required' && ctx.era === 'modern' && !hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension(`tool ${name}`);
   const args = params?.arguments ?? {};
   if (!isObject(args)) return toolError(`Input validation error: "arguments" must be an object`);
   const checked = tool.input.validate(args);
-  if (isPromise<ValidationResult>(checked)) return checked.then((v) => afterValidation(tool, v, ctx));
-  return afterValidation(tool, checked, ctx);
+  if (isPromise<ValidationResult>(checked)) return checked.then((v) => afterValidation(core, tool, v, ctx));
+  return afterValidation(core, tool, checked, ctx);
 }
 
-function afterValidation(tool: ToolEntry, v: ValidationResult, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
+function afterValidation(core: ServerCore, tool: ToolEntry, v: ValidationResult, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
   if (!v.valid) return toolError(`Input validation error: ${v.message}`);
+  if (tool.task !== undefined) return core.tasks.callTool(tool.task, ctx, (c) => invokeTool(tool, v.value, c)) as ToolOutcome | Promise<ToolOutcome>;
+  return invokeTool(tool, v.value, ctx);
+}
+
+/** Runs the handler and checks its output. */
+function invokeTool(tool: ToolEntry, args: unknown, ctx: ServerRequestContext | TaskContext): ToolOutcome | Promise<ToolOutcome> {
   let out: ToolOutcome | Promise<ToolOutcome>;
   try {
-    out = tool.handler(v.value, ctx);
+    out = tool.handler(args, ctx);
   } catch (err) {
     return handlerFailure(err);
   }

@@ -71,7 +71,7 @@ export interface HttpNotifier {
 
 const JSON_HEADERS: OutHeaders = { 'content-type': 'application/json' };
 const SSE_BASE: OutHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
-const NAMED_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
+const NAMED_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get', 'tasks/get', 'tasks/update', 'tasks/cancel']);
 
 /** HTTP status for a JSON-RPC error code the connection produced (modern era, spec-notes §4/§5). */
 function modernStatus(code: number): number {
@@ -710,7 +710,8 @@ export class HttpEngine {
     if (method !== msg.method) return `Mcp-Method ${JSON.stringify(method)} differs from the body's method ${JSON.stringify(msg.method)}`;
     if (!NAMED_METHODS.has(msg.method)) return undefined;
     const params = msg.params;
-    const target = msg.method === 'resources/read' ? params?.uri : params?.name;
+    // Tasks methods route on the task id (ext-tasks "Streamable HTTP: Routing Headers").
+    const target = msg.method === 'resources/read' ? params?.uri : msg.method.startsWith('tasks/') ? params?.taskId : params?.name;
     const rawName = req.header('mcp-name');
     if (typeof target === 'string') {
       if (rawName === undefined) return 'the Mcp-Name header is required';

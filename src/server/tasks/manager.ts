@@ -1,0 +1,476 @@
+/**
+ * @internal The tasks runtime (extension `io.modelcontextprotocol/tasks`, SEP-2663; ext-tasks
+ * `specification/draft/tasks.md`): creates tasks for `tools/call`, runs their handlers in the background,
+ * serves `tasks/get`, `tasks/update` and `tasks/cancel`, and pushes `notifications/tasks` to listen streams
+ * that asked for a task's id.
+ *
+ * Tasks outlive the request (and, over HTTP, the connection) that created them, so the runtime belongs to
+ * the server, not to a connection. Records go through a {@link TaskStore}; the handles of tasks running in
+ * this process (abort controller, pending input) stay here.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '../../jsonrpc/codes.js';
+import { McpError, VeloError, type JsonRpcErrorObject } from '../../jsonrpc/errors.js';
+import type { JsonObject } from '../../jsonrpc/message.js';
+import { MetaKey } from '../../protocol/meta.js';
+import type { ClientCapabilities, InputRequest } from '../../protocol/types.js';
+import { missingCapability, type ServerRequestContext } from '../context.js';
+import type { ListenSubscription } from '../core.js';
+import { InputRequiredSignal, isInputRequired, type InputRequests, type InputResponses } from '../input.js';
+import { InMemoryTaskStore, isTerminalStatus, type TaskRecord, type TaskStore } from './store.js';
+import { TaskContext } from './context.js';
+
+/** The extension identifier, the key under `capabilities.extensions` on both sides. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** Server-wide task settings (`McpServerOptions.tasks`). */
+export interface TasksOptions {
+  /** Where task records live. Default: an {@link InMemoryTaskStore} bounded by `maxTasks`. */
+  store?: TaskStore;
+  /** Lifetime of a task from its creation, in integer milliseconds (`null`: unlimited). Default 3 600 000. */
+  ttlMs?: number | null;
+  /** Polling interval suggested to clients, in integer milliseconds. Default 1000. */
+  pollIntervalMs?: number;
+  /** Bound of the default in-memory store. Default 10 000. */
+  maxTasks?: number;
+}
+
+/** Per-tool task settings (`ToolConfig.task`); the tool's `execution.taskSupport` decides whether tasks are used. */
+export interface ToolTaskOptions {
+  /** Overrides `TasksOptions.ttlMs` for this tool. */
+  ttlMs?: number | null;
+  /** Overrides `TasksOptions.pollIntervalMs` for this tool. */
+  pollIntervalMs?: number;
+  /**
+   * `'call'` (default): the task is created as soon as the call arrives and the whole handler runs as the task.
+   * `'handler'`: the handler starts as an ordinary request (so it can gather input with MRTR first) and
+   * continues as a task from the moment it calls {@link startTask}; if it returns without calling it, the
+   * call gets an ordinary result.
+   */
+  start?: 'call' | 'handler';
+}
+
+/** @internal A tool's task settings, resolved at registration; absent on tools that never run as tasks. */
+export interface ToolTaskSpec {
+  support: 'optional' | 'required';
+  ttlMs: number | null | undefined;
+  pollIntervalMs: number | undefined;
+  onDemand: boolean;
+}
+
+/** @internal Runs a tool handler through the tools/call pipeline (validation done, output checks included). */
+export type ToolInvoker = (ctx: ServerRequestContext | TaskContext) => unknown;
+
+/** True when the client declared the tasks extension (`capabilities.extensions["io.modelcontextprotocol/tasks"]`). */
+export function hasTasksExtension(caps: ClientCapabilities): boolean {
+  const ext = caps.extensions;
+  return typeof ext === 'object' && ext !== null && typeof ext[TASKS_EXTENSION] === 'object' && ext[TASKS_EXTENSION] !== null;
+}
+
+/** The -32021 error for a client that did not declare the tasks extension. */
+export function missingTasksExtension(what: string): McpError {
+  return new McpError(ErrorCode.MissingRequiredClientCapability, `Missing required client capability: ${what} needs the ${TASKS_EXTENSION} extension`, {
+    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+  });
+}
+
+/** @internal One `ctx.input()` call waiting inside a task. */
+interface InputRound {
+  remaining: number;
+  answers: InputResponses;
+  resolve(answers: InputResponses): void;
+  reject(reason: unknown): void;
+}
+
+/** @internal A task running in this process. */
+export interface LiveTask {
+  record: TaskRecord;
+  readonly controller: AbortController;
+  /** Outstanding input requests by wire key. */
+  readonly pending: Map<string, { request: InputRequest; key: string; round: InputRound }>;
+  /** Every key issued so far (keys are unique over a task's lifetime). */
+  readonly issued: Set<string>;
+  timer: NodeJS.Timeout | undefined;
+  /** Store writes, in order. */
+  writes: Promise<void>;
+}
+
+interface TaskListener {
+  sub: ListenSubscription;
+  principal: string;
+}
+
+const DEFAULT_TTL_MS = 3_600_000;
+const DEFAULT_POLL_MS = 1000;
+
+/** @internal */
+export class TaskManager {
+  readonly store: TaskStore;
+  readonly #ttlMs: number | null;
+  readonly #pollIntervalMs: number;
+  readonly #maxInputRounds: number;
+  readonly #live = new Map<string, LiveTask>();
+  readonly #listeners = new Map<string, Set<TaskListener>>();
+
+  constructor(options: TasksOptions, maxInputRounds: number) {
+    this.store = options.store ?? new InMemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
+    this.#ttlMs = options.ttlMs === undefined ? DEFAULT_TTL_MS : options.ttlMs;
+    this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.#maxInputRounds = maxInputRounds;
+  }
+
+  /** Tasks running in this process. */
+  get running(): number {
+    return this.#live.size;
+  }
+
+  /**
+   * `tools/call` of a tool with task support. Modern-era clients that declared the extension get a task;
+   * everyone else gets an ordinary call (a `required` tool was already refused with -32021 in the modern era).
+   */
+  callTool(spec: ToolTaskSpec, ctx: ServerRequestContext, invoke: ToolInvoker): unknown {
+    if (ctx.era !== 'modern' || !hasTasksExtension(ctx.clientCapabilities)) return invoke(ctx);
+    if (!spec.onDemand) {
+      return this.create(ctx, spec).then((live) => {
+        const tctx = new TaskContext(ctx, this, spec);
+        tctx.attach(live);
+        // The handler starts after the CreateTaskResult is built, so that result never carries an outcome.
+        queueMicrotask(() => {
+          let out: unknown;
+          try {
+            out = invoke(tctx);
+          } catch (err) {
+            this.#settleError(live, err);
+            return;
+          }
+          this.#drive(live, tctx, invoke, out);
+        });
+        return createTaskResult(live.record);
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const tctx = new TaskContext(ctx, this, spec);
+      tctx.onStart = (live) => resolve(createTaskResult(live.record));
+      let out: unknown;
+      try {
+        out = invoke(tctx);
+      } catch (err) {
+        tctx.release();
+        reject(err);
+        return;
+      }
+      Promise.resolve(out).then(
+        (r) => {
+          const live = tctx.live;
+          if (live) this.#drive(live, tctx, invoke, r);
+          else {
+            tctx.release();
+            resolve(r);
+          }
+        },
+        (e: unknown) => {
+          const live = tctx.live;
+          if (live) this.#settleError(live, e);
+          else {
+            tctx.release();
+            reject(e);
+          }
+        },
+      );
+    });
+  }
+
+  /** @internal Creates and stores a task record for a request; resolves once it is durable. */
+  async create(ctx: ServerRequestContext, spec: ToolTaskSpec): Promise<LiveTask> {
+    const now = new Date().toISOString();
+    const ttlMs = spec.ttlMs === undefined ? this.#ttlMs : spec.ttlMs;
+    const record: TaskRecord = {
+      taskId: randomUUID(),
+      status: 'working',
+      createdAt: now,
+      lastUpdatedAt: now,
+      ttlMs,
+      pollIntervalMs: spec.pollIntervalMs ?? this.#pollIntervalMs,
+      principal: ctx.principal,
+      method: ctx.method,
+    };
+    await this.store.create({ ...record });
+    const live: LiveTask = { record, controller: new AbortController(), pending: new Map(), issued: new Set(), timer: undefined, writes: Promise.resolve() };
+    this.#live.set(record.taskId, live);
+    if (ttlMs !== null) {
+      live.timer = setTimeout(() => this.#expire(live), ttlMs);
+      live.timer.unref();
+    }
+    return live;
+  }
+
+  /** Feeds a handler outcome into its task: re-runs on `inputRequired` results, else settles. */
+  #drive(live: LiveTask, tctx: TaskContext, invoke: ToolInvoker, out: unknown): void {
+    void (async () => {
+      let result = await out;
+      for (let round = 0; isInputRequired(result); round++) {
+        if (round >= this.#maxInputRounds) throw new McpError(ErrorCode.InternalError, `Internal error: the task needed more than ${this.#maxInputRounds} input rounds`);
+        tctx.roundResponses = result.inputRequests ? await this.input(live, result.inputRequests, tctx.clientCapabilities) : {};
+        tctx.roundState = result.requestState;
+        result = await invoke(tctx);
+      }
+      return result;
+    })().then(
+      (r) => this.#settleResult(live, r),
+      (e: unknown) => this.#settleError(live, e),
+    );
+  }
+
+  #settleResult(live: LiveTask, result: unknown): void {
+    if (isTerminalStatus(live.record.status)) return;
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      this.#settleError(live, new McpError(ErrorCode.InternalError, 'Internal error: the task handler returned no result object'));
+      return;
+    }
+    const r = live.record;
+    r.status = 'completed';
+    r.result = result as JsonObject;
+    delete r.inputRequests;
+    this.#finish(live);
+  }
+
+  #settleError(live: LiveTask, err: unknown): void {
+    if (isTerminalStatus(live.record.status)) return;
+    let error: JsonRpcErrorObject;
+    if (err instanceof McpError) error = err.toJSON();
+    else if (err instanceof InputRequiredSignal) error = { code: ErrorCode.InternalError, message: 'Internal error: input was requested outside the task' };
+    else error = { code: ErrorCode.InternalError, message: `Internal error: ${err instanceof Error ? err.message : String(err)}` };
+    const r = live.record;
+    r.status = 'failed';
+    r.error = error;
+    r.statusMessage = error.message;
+    delete r.inputRequests;
+    this.#finish(live);
+  }
+
+  /** Ends a task that reached a terminal status: rejects waiting input, stores, notifies, forgets it locally. */
+  #finish(live: LiveTask, reason?: unknown): void {
+    if (live.timer) clearTimeout(live.timer);
+    live.timer = undefined;
+    const waiting = new Set([...live.pending.values()].map((p) => p.round));
+    live.pending.clear();
+    const why = reason ?? new VeloError('VELO_REQUEST_CANCELLED', `Task ${live.record.status}`);
+    for (const round of waiting) round.reject(why);
+    this.#commit(live).then(
+      () => this.#forget(live),
+      () => this.#forget(live),
+    );
+  }
+
+  #forget(live: LiveTask): void {
+    if (this.#live.get(live.record.taskId) === live) this.#live.delete(live.record.taskId);
+  }
+
+  #expire(live: LiveTask): void {
+    live.timer = undefined;
+    if (isTerminalStatus(live.record.status)) return;
+    const reason = new VeloError('VELO_REQUEST_CANCELLED', 'Task expired');
+    // Terminal from here on, so the aborted handler's late outcome is dropped; the record is deleted.
+    live.record.status = 'failed';
+    live.record.error = { code: ErrorCode.InternalError, message: 'Internal error: task expired' };
+    live.controller.abort(reason);
+    for (const p of live.pending.values()) p.round.reject(reason);
+    live.pending.clear();
+    this.#live.delete(live.record.taskId);
+    void this.store.delete(live.record.taskId).catch(() => {});
+  }
+
+  /** Stamps, stores (in order) and notifies the current state of a live task. */
+  #commit(live: LiveTask): Promise<void> {
+    const r = live.record;
+    r.lastUpdatedAt = new Date().toISOString();
+    const snapshot = { ...r };
+    live.writes = live.writes.then(
+      () => this.store.put(snapshot),
+      () => this.store.put(snapshot),
+    );
+    this.#notify(snapshot);
+    return live.writes;
+  }
+
+  /** @internal Updates the status message of a running task (from `ctx.progress(…, message)`). */
+  setStatusMessage(live: LiveTask, message: string): void {
+    if (isTerminalStatus(live.record.status) || live.record.statusMessage === message) return;
+    live.record.statusMessage = message;
+    void this.#commit(live).catch(() => {});
+  }
+
+  /**
+   * @internal `ctx.input()` inside a task: publishes the requests as `input_required` and resolves with the
+   * answers, keyed like `requests`, once `tasks/update` has delivered all of them.
+   */
+  input(live: LiveTask, requests: InputRequests, caps: ClientCapabilities): Promise<InputResponses> {
+    if (isTerminalStatus(live.record.status)) return Promise.reject(new VeloError('VELO_REQUEST_CANCELLED', `Task ${live.record.status}`));
+    const keys = Object.keys(requests);
+    for (const k of keys) {
+      const missing = missingCapability(requests[k] as InputRequest, caps);
+      if (missing) {
+        return Promise.reject(
+          new McpError(ErrorCode.MissingRequiredClientCapability, `The client did not declare the capability ${Object.keys(missing)[0]} that this request needs`, {
+            requiredCapabilities: missing,
+          }),
+        );
+      }
+    }
+    if (keys.length === 0) return Promise.resolve({});
+    return new Promise((resolve, reject) => {
+      const round: InputRound = { remaining: keys.length, answers: {}, resolve, reject };
+      for (const key of keys) {
+        let wire = key;
+        for (let n = 2; live.issued.has(wire); n++) wire = `${key}#${n}`;
+        live.issued.add(wire);
+        live.pending.set(wire, { request: requests[key] as InputRequest, key, round });
+      }
+      this.#publishInput(live);
+    });
+  }
+
+  #publishInput(live: LiveTask): void {
+    const r = live.record;
+    if (live.pending.size === 0) {
+      r.status = 'working';
+      delete r.inputRequests;
+    } else {
+      r.status = 'input_required';
+      const requests: InputRequests = {};
+      for (const [wire, p] of live.pending) requests[wire] = p.request;
+      r.inputRequests = requests;
+    }
+    void this.#commit(live).catch(() => {});
+  }
+
+  // ----- the tasks/* methods -----
+
+  /** `tasks/get`: the DetailedTask. */
+  async get(params: JsonObject | undefined, ctx: ServerRequestContext): Promise<JsonObject> {
+    const record = await this.#lookup(params, ctx, 'tasks/get');
+    return detailedTask(record);
+  }
+
+  /** `tasks/update`: delivers input responses; unknown or already answered keys are ignored. */
+  async update(params: JsonObject | undefined, ctx: ServerRequestContext): Promise<JsonObject> {
+    if (!hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension('tasks/update');
+    const responses = params?.inputResponses;
+    if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) {
+      throw new McpError(ErrorCode.InvalidParams, 'Invalid params: tasks/update needs an "inputResponses" object');
+    }
+    const record = await this.#lookup(params, ctx, 'tasks/update');
+    const live = this.#live.get(record.taskId);
+    if (!live || isTerminalStatus(live.record.status)) return {};
+    const given = responses as JsonObject;
+    for (const [wire, answer] of Object.entries(given)) {
+      if (live.pending.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) {
+        throw new McpError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${wire}"] must be an object (an ElicitResult, CreateMessageResult or ListRootsResult)`);
+      }
+    }
+    const done: InputRound[] = [];
+    let answered = false;
+    for (const [wire, answer] of Object.entries(given)) {
+      const p = live.pending.get(wire);
+      if (!p) continue;
+      answered = true;
+      live.pending.delete(wire);
+      p.round.answers[p.key] = answer as JsonObject;
+      if (--p.round.remaining === 0) done.push(p.round);
+    }
+    if (answered) this.#publishInput(live);
+    for (const round of done) round.resolve(round.answers);
+    return {};
+  }
+
+  /** `tasks/cancel`: cooperative; a terminal task is left as it is (idempotent ack). */
+  async cancel(params: JsonObject | undefined, ctx: ServerRequestContext): Promise<JsonObject> {
+    const record = await this.#lookup(params, ctx, 'tasks/cancel');
+    if (isTerminalStatus(record.status)) return {};
+    const live = this.#live.get(record.taskId);
+    const reason = new VeloError('VELO_REQUEST_CANCELLED', 'Task cancelled by the client');
+    if (live) {
+      const r = live.record;
+      r.status = 'cancelled';
+      r.statusMessage = 'Cancelled by the client';
+      delete r.inputRequests;
+      live.controller.abort(reason);
+      this.#finish(live, reason);
+    } else {
+      // Running elsewhere or orphaned by a restart: record the cancellation.
+      const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: 'Cancelled by the client', lastUpdatedAt: new Date().toISOString() };
+      delete r.inputRequests;
+      await this.store.put(r);
+      this.#notify(r);
+    }
+    return {};
+  }
+
+  /** Validates a tasks/* request and finds its task (local state first: it is the freshest). */
+  async #lookup(params: JsonObject | undefined, ctx: ServerRequestContext, method: string): Promise<TaskRecord> {
+    if (!hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension(method);
+    const taskId = params?.taskId;
+    if (typeof taskId !== 'string') throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${method} needs a string "taskId"`);
+    const record = this.#live.get(taskId)?.record ?? (await this.store.get(taskId));
+    // Another principal's task is reported exactly like an unknown one.
+    if (!record || record.principal !== ctx.principal) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid params: unknown or expired task ${JSON.stringify(taskId)}`, { taskId });
+    }
+    return record;
+  }
+
+  // ----- notifications/tasks through subscriptions/listen -----
+
+  /**
+   * @internal Subscribes a listen stream to the given task ids; returns the function that unsubscribes.
+   * Notifications go only to streams opened by the task's principal.
+   */
+  subscribe(taskIds: readonly string[], sub: ListenSubscription, principal: string): () => void {
+    const listener: TaskListener = { sub, principal };
+    for (const id of taskIds) {
+      let set = this.#listeners.get(id);
+      if (!set) this.#listeners.set(id, (set = new Set()));
+      set.add(listener);
+    }
+    return () => {
+      for (const id of taskIds) {
+        const set = this.#listeners.get(id);
+        set?.delete(listener);
+        if (set?.size === 0) this.#listeners.delete(id);
+      }
+    };
+  }
+
+  #notify(record: TaskRecord): void {
+    const set = this.#listeners.get(record.taskId);
+    if (!set || set.size === 0) return;
+    const body = JSON.stringify(detailedTask(record));
+    const head = `{"jsonrpc":"2.0","method":"notifications/tasks","params":${body.slice(0, -1)},"_meta":{"${MetaKey.subscriptionId}":`;
+    for (const l of set) if (l.principal === record.principal) l.sub.send(`${head}${l.sub.idJson}}}}`);
+  }
+}
+
+/** The wire `Task` fields of a record. */
+function taskFields(r: TaskRecord): JsonObject {
+  const out: JsonObject = { taskId: r.taskId, status: r.status };
+  if (r.statusMessage !== undefined) out.statusMessage = r.statusMessage;
+  out.createdAt = r.createdAt;
+  out.lastUpdatedAt = r.lastUpdatedAt;
+  out.ttlMs = r.ttlMs;
+  if (r.pollIntervalMs !== undefined) out.pollIntervalMs = r.pollIntervalMs;
+  return out;
+}
+
+/** The `DetailedTask` of a record, as `tasks/get` and `notifications/tasks` carry it. */
+export function detailedTask(r: TaskRecord): JsonObject {
+  const out = taskFields(r);
+  if (r.status === 'input_required' && r.inputRequests) out.inputRequests = r.inputRequests;
+  else if (r.status === 'completed' && r.result) out.result = r.result;
+  else if (r.status === 'failed' && r.error) out.error = r.error as unknown as JsonObject;
+  return out;
+}
+
+/** The flat `CreateTaskResult` (`Result & Task`, `resultType: "task"`); never carries an outcome. */
+function createTaskResult(r: TaskRecord): JsonObject {
+  return { resultType: 'task', ...taskFields(r) };
+}

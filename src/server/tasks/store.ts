@@ -1,0 +1,153 @@
+/**
+ * Where task state lives (tasks extension `io.modelcontextprotocol/tasks`, SEP-2663): the {@link TaskStore}
+ * interface and its bounded in-memory default. Every method is asynchronous so that a shared store (Redis,
+ * a database) can sit behind the same interface; `create` must not resolve before a `get` for the same id
+ * would find the record ("durably created", ext-tasks `specification/draft/tasks.md`).
+ */
+import type { JsonObject } from '../../jsonrpc/message.js';
+import type { JsonRpcErrorObject } from '../../jsonrpc/errors.js';
+import type { InputRequests } from '../input.js';
+
+/** The status of a task. `completed`, `failed` and `cancelled` are terminal. */
+export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+/** True for the terminal statuses. */
+export function isTerminalStatus(status: TaskStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
+/**
+ * One task as stored: the wire `DetailedTask` fields plus who owns it. A store keeps records opaque and
+ * returns them as given; it never interprets anything but `taskId` and the expiry.
+ */
+export interface TaskRecord {
+  /** Unguessable id (a random UUID); also the `Mcp-Name` routing key on HTTP. */
+  taskId: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  lastUpdatedAt: string;
+  /** Lifetime from `createdAt` in integer milliseconds; `null` means unlimited. */
+  ttlMs: number | null;
+  /** Suggested polling interval in integer milliseconds. */
+  pollIntervalMs?: number;
+  /** Outstanding input requests while `input_required`. */
+  inputRequests?: InputRequests;
+  /** The request's result once `completed` (tool errors included, as `isError` results). */
+  result?: JsonObject;
+  /** The JSON-RPC error once `failed`. */
+  error?: JsonRpcErrorObject;
+  /** The authenticated principal that created the task; only it may see or steer the task. */
+  principal: string;
+  /** The request method that created the task (`tools/call`). */
+  method: string;
+}
+
+/**
+ * Storage of task records. Implementations must be safe to call concurrently and must drop records once
+ * `ttlMs` has passed since `create` (a `get` after that resolves `undefined`).
+ */
+export interface TaskStore {
+  /** Stores a new record; resolves once `get(record.taskId)` would find it. */
+  create(record: TaskRecord): Promise<void>;
+  /** The record, or undefined when unknown or expired. */
+  get(taskId: string): Promise<TaskRecord | undefined>;
+  /** Replaces an existing record (no-op when it is unknown or expired). */
+  put(record: TaskRecord): Promise<void>;
+  /** Removes a record; no-op when unknown. */
+  delete(taskId: string): Promise<void>;
+}
+
+/** Options of {@link InMemoryTaskStore}. */
+export interface InMemoryTaskStoreOptions {
+  /** Most records kept; when full, the oldest terminal record is evicted first. Default 10 000. */
+  maxTasks?: number;
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface Slot {
+  record: TaskRecord;
+  expiresAt: number;
+}
+
+/**
+ * The default {@link TaskStore}: a Map bounded by `maxTasks`, with lazy TTL expiry (checked on read, and
+ * swept at most once a second on create). Per process only: use a shared store when several processes
+ * serve one endpoint.
+ */
+export class InMemoryTaskStore implements TaskStore {
+  readonly #slots = new Map<string, Slot>();
+  readonly #max: number;
+  readonly #now: () => number;
+  #lastSweep = 0;
+
+  /** @throws RangeError when `maxTasks` is not a positive integer. */
+  constructor(options: InMemoryTaskStoreOptions = {}) {
+    const max = options.maxTasks ?? 10_000;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError('maxTasks must be a positive integer');
+    this.#max = max;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Records held now (expired ones not yet swept included). */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  create(record: TaskRecord): Promise<void> {
+    const now = this.#now();
+    if (now - this.#lastSweep >= 1000) this.#sweep(now);
+    if (this.#slots.size >= this.#max) this.#evict(now);
+    this.#slots.set(record.taskId, { record, expiresAt: expiry(record, now) });
+    return Promise.resolve();
+  }
+
+  get(taskId: string): Promise<TaskRecord | undefined> {
+    return Promise.resolve(this.#live(taskId)?.record);
+  }
+
+  put(record: TaskRecord): Promise<void> {
+    const slot = this.#live(record.taskId);
+    if (slot) slot.record = record;
+    return Promise.resolve();
+  }
+
+  delete(taskId: string): Promise<void> {
+    this.#slots.delete(taskId);
+    return Promise.resolve();
+  }
+
+  #live(taskId: string): Slot | undefined {
+    const slot = this.#slots.get(taskId);
+    if (slot && slot.expiresAt <= this.#now()) {
+      this.#slots.delete(taskId);
+      return undefined;
+    }
+    return slot;
+  }
+
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    for (const [id, slot] of this.#slots) if (slot.expiresAt <= now) this.#slots.delete(id);
+  }
+
+  /** Makes room for one record: expired first, then the oldest terminal one, then the oldest of all. */
+  #evict(now: number): void {
+    this.#sweep(now);
+    if (this.#slots.size < this.#max) return;
+    for (const [id, slot] of this.#slots) {
+      if (isTerminalStatus(slot.record.status)) {
+        this.#slots.delete(id);
+        return;
+      }
+    }
+    const oldest = this.#slots.keys().next();
+    if (!oldest.done) this.#slots.delete(oldest.value);
+  }
+}
+
+function expiry(record: TaskRecord, now: number): number {
+  return record.ttlMs === null ? Infinity : now + record.ttlMs;
+}
