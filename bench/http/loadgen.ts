@@ -87,10 +87,12 @@ export interface ThroughputSample {
   /** Whether the invalid call (`{text: 42}`) was rejected (JSON-RPC error or `isError: true`). */
   rejectsInvalid: boolean;
   /**
-   * CPU that neither the server nor this generator used during the measured window (other processes,
-   * kernel work not charged to them), as % of the machine's capacity; null without /proc/stat.
+   * Process CPU (user+system) charged to neither the server nor this generator during the measured
+   * window, i.e. other processes, as % of the machine's capacity; null without /proc/stat.
    */
   otherCpuPct: number | null;
+  /** irq+softirq time over the window, % of the machine (mostly loopback TCP delivery of this run's own traffic). */
+  irqPct: number | null;
   /** Hypervisor steal during the measured window, % of the machine's capacity. */
   stealPct: number | null;
 }
@@ -259,7 +261,7 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[idx] ?? NaN;
 }
 
-function newAgent(connections: number): http.Agent {
+export function newAgent(connections: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: 'fifo' });
 }
 
@@ -436,12 +438,14 @@ function load(
         errors,
         rejectsInvalid,
         otherCpuPct: null,
+        irqPct: null,
         stealPct: null,
       };
       if (machineStart !== null && machineEnd !== null && cpuStart !== null && cpuEnd !== null) {
         const capacity = (tEnd - tStart) * 1000 * os.cpus().length;
-        const other = machineEnd.busy - machineStart.busy - (cpuEnd - cpuStart) - (lg.user + lg.system);
+        const other = machineEnd.task - machineStart.task - (cpuEnd - cpuStart) - (lg.user + lg.system);
         sample.otherCpuPct = Math.max(0, (100 * other) / capacity);
+        sample.irqPct = (100 * (machineEnd.irq - machineStart.irq)) / capacity;
         sample.stealPct = (100 * (machineEnd.steal - machineStart.steal)) / capacity;
       }
       if (firstError !== undefined) sample.firstError = firstError;
@@ -489,7 +493,7 @@ async function settledReadings(server: ServerProcess, settleMs: number): Promise
 }
 
 /** Opens `count` sessions with `connections` concurrent handshakes; resolves with their ids in opening order. */
-async function openMany(agent: http.Agent, server: ServerProcess, count: number, connections: number, timeoutMs: number, firstId: number): Promise<string[]> {
+export async function openMany(agent: http.Agent, server: ServerProcess, count: number, connections: number, timeoutMs: number, firstId: number): Promise<string[]> {
   const ids: string[] = new Array<string>(count);
   let next = 0;
   const worker = async (): Promise<void> => {

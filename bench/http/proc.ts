@@ -213,8 +213,11 @@ export class ServerProcess {
   }
 }
 
-/** Aggregate CPU times of the machine from /proc/stat, in µs: busy (user+nice+system+irq+softirq) and steal. */
-export function machineCpuUs(): { busy: number; steal: number } | null {
+/**
+ * Aggregate CPU times of the machine from /proc/stat, in µs: `task` (user+nice+system, what processes
+ * are charged), `irq` (irq+softirq: loopback TCP delivery lands here, for our own traffic too) and steal.
+ */
+export function machineCpuUs(): { task: number; irq: number; steal: number } | null {
   let stat: string;
   try {
     stat = readFileSync('/proc/stat', 'utf8');
@@ -227,5 +230,5 @@ export function machineCpuUs(): { busy: number; steal: number } | null {
   const at = (i: number): number => f[i] ?? 0;
   const toUs = 1e6 / clockTicks();
   // user nice system idle iowait irq softirq steal guest guest_nice (guest is already counted in user)
-  return { busy: (at(0) + at(1) + at(2) + at(5) + at(6)) * toUs, steal: at(7) * toUs };
+  return { task: (at(0) + at(1) + at(2)) * toUs, irq: (at(5) + at(6)) * toUs, steal: at(7) * toUs };
 }

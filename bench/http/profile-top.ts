@@ -47,6 +47,12 @@ function fileOf(cf: CallFrame): string {
 }
 
 function main(): number {
+  const out: string[] = [];
+  const flush = (): void => {
+    // One write, and a closed pipe (`| head`) is not an error.
+    process.stdout.on('error', () => {});
+    process.stdout.write(out.join(''));
+  };
   const args = process.argv.slice(2);
   let file: string | undefined;
   let top = 25;
@@ -102,15 +108,16 @@ function main(): number {
   const ms = (x: number): string => `${(x / 1000).toFixed(0).padStart(7)} ms`;
   const keep = (k: string): boolean => filter === undefined || k.includes(filter);
   const print = (title: string, m: Map<string, number>, skipRoot: boolean): void => {
-    process.stdout.write(`\n${title}\n`);
+    out.push(`\n${title}\n`);
     const rows = [...m.entries()].filter(([k]) => keep(k) && !(skipRoot && k.startsWith('(root)'))).sort((a, b) => b[1] - a[1]).slice(0, top);
-    for (const [k, v] of rows) process.stdout.write(`${ms(v)} ${pct(v)}  ${k}\n`);
+    for (const [k, v] of rows) out.push(`${ms(v)} ${pct(v)}  ${k}\n`);
   };
-  process.stdout.write(`${file}: ${(total / 1000).toFixed(0)} ms busy (on the main thread), ${(idle / 1000).toFixed(0)} ms idle, ${n} samples\n`);
+  out.push(`${file}: ${(total / 1000).toFixed(0)} ms busy (on the main thread), ${(idle / 1000).toFixed(0)} ms idle, ${n} samples\n`);
   print(`top ${top} by self time${filter ? ` (files containing "${filter}")` : ''}`, self, false);
   print(`top ${top} by inclusive time${filter ? ` (files containing "${filter}")` : ''}`, incl, true);
-  process.stdout.write(`\nself time per file\n`);
-  for (const [f, v] of [...perFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${ms(v)} ${pct(v)}  ${f}\n`);
+  out.push(`\nself time per file\n`);
+  for (const [f, v] of [...perFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`${ms(v)} ${pct(v)}  ${f}\n`);
+  flush();
   return 0;
 }
 

@@ -6,6 +6,7 @@
  *   node dist/bench/http/run.js [--quick] [--rounds N] [--only name,name]
  *                               [--workloads name,name] [--warmup-ms N]
  *                               [--measure-ms N] [--connections N] [--sessions N]
+ *                               [--profile DIR]
  *
  * stdout: one JSON document. stderr: progress and a table. Also writes
  * bench/results/http-latest.json. Exit code 0 whatever the targets say;
@@ -22,11 +23,13 @@ const serverScript = (name: string): string => fileURLToPath(new URL(`./servers/
 // dist/bench/http/run.js -> repository root
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
+// Run order within a round. velomcp comes right after raw, so that its acceptance ratio divides by a
+// baseline measured seconds earlier, not after two slow competitors (the machine drifts).
 const SERVERS: readonly ServerSpec[] = [
   { name: 'raw', script: serverScript('raw') },
+  { name: 'velomcp', script: serverScript('velomcp') },
   { name: 'sdk-v1', script: serverScript('sdk-v1') },
   { name: 'sdk-v2', script: serverScript('sdk-v2') },
-  { name: 'velomcp', script: serverScript('velomcp') },
 ];
 
 type WorkloadName = 'legacy-session' | 'modern' | 'idle-sessions';
@@ -359,6 +362,9 @@ function printTables(rows: readonly ResultRow[]): void {
       if (r.validatesInput === false && r.server !== 'raw') notes.push('DOES NOT REJECT INVALID INPUT');
       if (r.server === 'raw') notes.push('baseline, no validation');
       if (r.callsPerSecSpread !== null && r.callsPerSecSpread > 0.3) notes.push(`spread ${r.callsPerSecSpread}`);
+      // The generator needs more CPU per call than the server: calls/s is held down by the generator, and
+      // ratios of such rows compress towards 1 (the cpu ratio does not).
+      if (r.loadgenCpuUsPerCall !== null && r.serverCpuUsPerCall !== null && r.loadgenCpuUsPerCall >= r.serverCpuUsPerCall) notes.push('generator-bound');
       return [
         r.server,
         r.workload,
@@ -501,7 +507,7 @@ async function main(): Promise<number> {
               `  server ${s.serverCpuUsPerCall === null ? '-' : s.serverCpuUsPerCall.toFixed(1)} µs/call` +
               `  loadgen ${s.loadgenCpuUsPerCall.toFixed(1)} µs/call` +
               `  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms` +
-              `${s.otherCpuPct !== null ? `  others ${s.otherCpuPct.toFixed(0)}% steal ${(s.stealPct ?? 0).toFixed(0)}%` : ''}` +
+              `${s.otherCpuPct !== null ? `  others ${s.otherCpuPct.toFixed(0)}% irq ${(s.irqPct ?? 0).toFixed(0)}% steal ${(s.stealPct ?? 0).toFixed(0)}%` : ''}` +
               `${s.errors > 0 ? `  ${s.errors} ERRORS (first: ${s.firstError ?? '?'})` : ''}` +
               `${!s.rejectsInvalid && e.name !== 'raw' ? '  (accepted invalid input!)' : ''}\n`,
           );

@@ -14,13 +14,16 @@
  * - `profile-start\n` / `profile-stop <file>\n` → the V8 CPU profiler (through
  *   `node:inspector`, in this process) over exactly the window between the
  *   two, written as a `.cpuprofile`; answers `{"profile":"started"|<file>}`.
- *   Used by `run.js --profile DIR` only.
+ *   Used by `run.js --profile DIR` only;
+ * - `heap-snapshot <file>\n` → `v8.writeHeapSnapshot(file)`, answers
+ *   `{"snapshot":<file>}` (manual diagnosis of per-session memory).
  *
  * stdin closing (the harness died) ends the process.
  */
 
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
 
 export interface AdminHooks {
   /** Sessions the server holds right now, or null when it keeps none it can count. */
@@ -77,6 +80,8 @@ export function serveAdmin(port: number, hooks: AdminHooks): void {
           }
           session.disconnect();
         });
+      } else if (cmd.startsWith('heap-snapshot ')) {
+        line({ snapshot: writeHeapSnapshot(cmd.slice('heap-snapshot '.length)) });
       } else if (cmd.length > 0) {
         line({ error: `unknown command ${cmd}` });
       }

@@ -9,7 +9,7 @@
  * SDK v1 speaks only the legacy era. Used through its public API only.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -28,7 +28,7 @@ function createMcpServer(): McpServer {
 
 const transports = new Map<string, StreamableHTTPServerTransport>();
 
-async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!localHostGuard(req, res)) return;
   const sid = req.headers['mcp-session-id'];
   let body: unknown;
