@@ -75,7 +75,8 @@ export interface LegacySession {
   clientInfo: Implementation | undefined;
   logLevel: LoggingLevel | undefined;
   initialized: boolean;
-  subscriptions: Set<string>;
+  /** Subscribed resource URIs; created on the first `resources/subscribe`. */
+  subscriptions: Set<string> | undefined;
 }
 
 const LEVELS = new Set<string>(LOGGING_LEVELS);
@@ -93,7 +94,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
   /** @internal */
   readonly core: ServerCore;
   readonly #sink: ConnectionSink;
-  readonly #inflight = new Map<JsonRpcId, ServerRequestContext>();
+  /** Asynchronous requests in flight; created on first use and released when empty (idle sessions hold none). */
+  #inflight: Map<JsonRpcId, ServerRequestContext> | undefined;
   readonly #legacyAllowed: boolean;
   readonly #modernAllowed: boolean;
   readonly principal: string;
@@ -122,7 +124,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
 
   /** Requests being served right now. */
   get inFlight(): number {
-    return this.#inflight.size;
+    return this.#inflight?.size ?? 0;
   }
 
   /** True after {@link ServerConnection.close}. */
@@ -201,11 +203,11 @@ export class ServerConnection implements ContextHost, LegacyListener {
     this.#closed = true;
     // Pending server→client requests learn the real reason before their handlers' signals abort.
     this.#outbound?.close();
-    for (const ctx of this.#inflight.values()) ctx.cancel(new VeloError('VELO_CONNECTION_CLOSED', 'Connection closed'));
-    this.#inflight.clear();
+    if (this.#inflight) for (const ctx of this.#inflight.values()) ctx.cancel(new VeloError('VELO_CONNECTION_CLOSED', 'Connection closed'));
+    this.#inflight = undefined;
     this.core.legacyListeners.delete(this);
     if (this.#session) {
-      for (const uri of this.#session.subscriptions) this.#unsubscribe(uri);
+      if (this.#session.subscriptions) for (const uri of this.#session.subscriptions) this.#unsubscribe(uri);
     }
     this.onclose?.();
   }
@@ -223,7 +225,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
     for (const item of items) {
       if (messageKind(item) === MessageKind.Request) {
         const id = (item as JsonRpcRequest).id;
-        if (!this.#inflight.has(id) && !this.#batches?.has(id)) {
+        if (!this.#inflight?.has(id) && !this.#batches?.has(id)) {
           batch.remaining++;
           (this.#batches ??= new Map()).set(id, batch);
         }
@@ -253,7 +255,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
 
   #onRequest(msg: JsonRpcRequest): void {
     const { id, method } = msg;
-    if (this.#inflight.has(id)) {
+    if (this.#inflight?.has(id)) {
       // Ids must be unique among requests in flight; the original keeps running.
       this.#sendError(id, { code: ErrorCode.InvalidRequest, message: `Invalid Request: a request with id ${JSON.stringify(id)} is already in progress` });
       return;
@@ -356,7 +358,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       clientInfo: isObject(info) ? (info as unknown as Implementation) : undefined,
       logLevel: undefined,
       initialized: false,
-      subscriptions: new Set(),
+      subscriptions: undefined,
     };
     this.core.legacyListeners.add(this);
     const result: JsonObject = { protocolVersion, capabilities: this.core.capabilities, serverInfo: this.core.serverInfo };
@@ -370,10 +372,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
       case 'notifications/cancelled': {
         const requestId = params?.requestId;
         if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
-        const ctx = this.#inflight.get(requestId);
+        const ctx = this.#inflight?.get(requestId);
         // Unknown ids are ignored (the request may have finished); initialize cannot be cancelled.
         if (!ctx || ctx.method === 'initialize') return;
-        this.#inflight.delete(requestId);
+        this.#forget(requestId);
         this.#batches?.delete(requestId);
         ctx.cancel(typeof params?.reason === 'string' ? params.reason : 'cancelled by the client');
         return;
@@ -401,13 +403,20 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (isPromise(out)) {
       // Only asynchronous work is tracked: nothing can cancel or duplicate a request that completes
       // before the next message is read.
-      this.#inflight.set(ctx.requestId, ctx);
+      (this.#inflight ??= new Map()).set(ctx.requestId, ctx);
       out.then((r) => this.#respond(ctx, r), (e: unknown) => this.#fail(ctx, e));
     } else this.#respond(ctx, out);
   }
 
+  #forget(id: JsonRpcId): void {
+    const inflight = this.#inflight;
+    if (!inflight) return;
+    inflight.delete(id);
+    if (inflight.size === 0) this.#inflight = undefined;
+  }
+
   #settled(ctx: ServerRequestContext): boolean {
-    if (this.#inflight.get(ctx.requestId) === ctx) this.#inflight.delete(ctx.requestId);
+    if (this.#inflight?.get(ctx.requestId) === ctx) this.#forget(ctx.requestId);
     return !ctx.cancelled && !this.#closed;
   }
 
@@ -539,8 +548,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
   /** @internal `resources/subscribe` (legacy). */
   subscribe(uri: string): void {
     const session = this.#session;
-    if (!session || session.subscriptions.has(uri)) return;
-    session.subscriptions.add(uri);
+    if (!session || session.subscriptions?.has(uri)) return;
+    (session.subscriptions ??= new Set()).add(uri);
     let set = this.core.legacyResourceSubs.get(uri);
     if (!set) this.core.legacyResourceSubs.set(uri, (set = new Set()));
     set.add(this);
@@ -548,7 +557,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
 
   /** @internal `resources/unsubscribe` (legacy). */
   unsubscribe(uri: string): void {
-    if (this.#session?.subscriptions.delete(uri)) this.#unsubscribe(uri);
+    if (this.#session?.subscriptions?.delete(uri)) this.#unsubscribe(uri);
   }
 
   #unsubscribe(uri: string): void {

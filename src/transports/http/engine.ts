@@ -293,9 +293,10 @@ class Session implements ConnectionSink {
   readonly engine: HttpEngine;
   readonly id: string;
   conn!: ServerConnection;
-  readonly streams = new Map<JsonRpcId, LegacyStream>();
-  readonly byStreamId = new Map<string, LegacyStream>();
-  readonly batches: LegacyStream[] = [];
+  // Created on first use and released when empty: an idle session holds no collections.
+  #streams: Map<JsonRpcId, LegacyStream> | undefined;
+  #byStreamId: Map<string, LegacyStream> | undefined;
+  #batches: LegacyStream[] | undefined;
   readonly standaloneId: string;
   standalone: SseWriter | undefined;
   lastSeen = Date.now();
@@ -308,6 +309,28 @@ class Session implements ConnectionSink {
     this.engine = engine;
     this.id = id;
     this.standaloneId = `${id}.g`;
+  }
+
+  /** Open request streams by request id. */
+  get streams(): Map<JsonRpcId, LegacyStream> {
+    return (this.#streams ??= new Map());
+  }
+
+  /** Streams by stream id (kept after they finish unseen, for `Last-Event-ID` resumption). */
+  get byStreamId(): Map<string, LegacyStream> {
+    return (this.#byStreamId ??= new Map());
+  }
+
+  /** Streams waiting for a 2025-03-26 batch answer, oldest first. */
+  get batches(): LegacyStream[] {
+    return (this.#batches ??= []);
+  }
+
+  /** Drops collections that became empty. */
+  #compact(): void {
+    if (this.#streams?.size === 0) this.#streams = undefined;
+    if (this.#byStreamId?.size === 0) this.#byStreamId = undefined;
+    if (this.#batches?.length === 0) this.#batches = undefined;
   }
 
   get busy(): boolean {
@@ -329,28 +352,30 @@ class Session implements ConnectionSink {
   httpDone(): void {
     this.openHttp--;
     this.lastSeen = Date.now();
+    this.#compact();
   }
 
   streamDone(s: LegacyStream): void {
     // A stream finished while nobody listened stays resumable until the session ends.
-    if (s.res || s.sse) this.byStreamId.delete(s.streamId);
+    if (s.res || s.sse) this.#byStreamId?.delete(s.streamId);
+    this.#compact();
   }
 
   send(message: string, related?: JsonRpcId): void {
     if (related === undefined) {
       if (message.charCodeAt(0) === 91 /* [ */) {
-        const s = this.batches.shift();
+        const s = this.#batches?.shift();
         if (s) s.deliver(message, true);
         return;
       }
       this.emit(this.standaloneId, message, () => this.standalone, undefined);
       return;
     }
-    const s = this.streams.get(related);
+    const s = this.#streams?.get(related);
     if (!s) return; // the request is gone; nothing listens for it
     const final = s.isFinal(message, related);
     if (final) {
-      this.streams.delete(related);
+      this.#streams?.delete(related);
       s.pending.delete(related);
     }
     s.deliver(message, final && s.pending.size === 0);
