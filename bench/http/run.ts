@@ -568,8 +568,10 @@ async function main(): Promise<number> {
   try {
     const dir = `${repoRoot}bench/results`;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/http-latest.json`, json);
-    process.stderr.write(`\nwrote ${dir}/http-latest.json\n`);
+    // Only full default runs replace the committed results; narrowed or shortened runs go beside them.
+    const file = `${dir}/http-${cli.quick || cli.only !== undefined || cli.workloads !== undefined || cli.warmupMs !== undefined || cli.measureMs !== undefined ? 'partial' : 'latest'}.json`;
+    writeFileSync(file, json);
+    process.stderr.write(`\nwrote ${file}\n`);
   } catch (err) {
     process.stderr.write(`could not write bench/results/http-latest.json: ${err instanceof Error ? err.message : String(err)}\n`);
   }

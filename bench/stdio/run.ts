@@ -339,8 +339,10 @@ async function main(): Promise<number> {
   try {
     const dir = `${repoRoot}bench/results`;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/stdio-latest.json`, json);
-    process.stderr.write(`\nwrote ${dir}/stdio-latest.json\n`);
+    // Only full default runs replace the committed results; narrowed or shortened runs go beside them.
+    const file = `${dir}/stdio-${cli.quick || cli.only !== undefined || cli.warmupMs !== undefined || cli.measureMs !== undefined ? 'partial' : 'latest'}.json`;
+    writeFileSync(file, json);
+    process.stderr.write(`\nwrote ${file}\n`);
   } catch (err) {
     process.stderr.write(`could not write bench/results/stdio-latest.json: ${err instanceof Error ? err.message : String(err)}\n`);
   }
