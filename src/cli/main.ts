@@ -29,6 +29,7 @@ interface ServeOptions {
   tcp?: boolean;
   port?: number;
   maxMessageBytes?: number;
+  stateless?: boolean;
 }
 
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
@@ -39,6 +40,7 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
     port: options.port ?? envPort ?? 3000,
     path: '/mcp',
     legacySse: true,
+    ...(options.stateless ? { sessions: false } : {}),
     ...(options.maxMessageBytes === undefined ? {} : { maxBodyBytes: options.maxMessageBytes }),
   });
   process.stderr.write(`velomcp: serving MCP over Streamable HTTP at ${handle.url}\n`);
@@ -97,6 +99,7 @@ program
   .argument('<module>', 'path to the server module (.js/.mjs)')
   .option('--stdio', 'serve over stdin/stdout (the default; wins over --http, --ws and --tcp)')
   .option('--http', 'serve over Streamable HTTP on 127.0.0.1 at /mcp (legacy HTTP+SSE at /sse)')
+  .option('--stateless', 'with --http: serve legacy-era clients without sessions (each POST stands alone)')
   .option('--ws', 'serve over WebSocket on 127.0.0.1 at /mcp, subprotocol mcp (velomcp extension)')
   .option('--tcp', 'serve newline-delimited JSON over TCP on 127.0.0.1 (velomcp extension)')
   .option('--port <n>', 'HTTP, WebSocket or TCP port (default: $PORT or 3000)', parsePort)

@@ -38,6 +38,18 @@ export interface RequestOptions {
 /** Sends one serialised message; `related` is the inbound request it belongs to, if any. */
 export type SendMessage = (message: string, related?: JsonRpcId) => void;
 
+/** Optional hooks of {@link OutboundRequests}. */
+export interface OutboundOptions {
+  /**
+   * Chooses the id of each new request instead of the per-instance integer counter (for ids that must be
+   * unique across connections, such as stateless HTTP routing). It may throw to refuse the request (the
+   * request then rejects with that error); it must not return an id that is still pending.
+   */
+  nextId?: () => JsonRpcId;
+  /** Called once when a request leaves the pending table (answered, failed, timed out, cancelled or closed). */
+  onSettle?: (id: JsonRpcId) => void;
+}
+
 interface Pending {
   resolve(result: JsonObject): void;
   reject(error: Error): void;
@@ -55,16 +67,21 @@ export class OutboundRequests {
   readonly #send: SendMessage;
   readonly #defaultTimeoutMs: number;
   readonly #pending = new Map<JsonRpcId, Pending>();
+  readonly #idSource: (() => JsonRpcId) | undefined;
+  readonly #onSettle: ((id: JsonRpcId) => void) | undefined;
   #nextId = 0;
   #closed: Error | undefined;
 
   /**
    * @param send - Writes a serialised message to the peer.
    * @param defaultTimeoutMs - Timeout when a request gives none (default {@link DEFAULT_REQUEST_TIMEOUT_MS}).
+   * @param options - Id source and settle hook (see {@link OutboundOptions}).
    */
-  constructor(send: SendMessage, defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
+  constructor(send: SendMessage, defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, options: OutboundOptions = {}) {
     this.#send = send;
     this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#idSource = options.nextId;
+    this.#onSettle = options.onSettle;
   }
 
   /** Number of requests awaiting a response. */
@@ -82,7 +99,12 @@ export class OutboundRequests {
     if (options.signal?.aborted) {
       return Promise.reject(new VeloError('VELO_REQUEST_CANCELLED', `Request ${method} was cancelled before it was sent`, { cause: options.signal.reason }));
     }
-    const id = ++this.#nextId;
+    let id: JsonRpcId;
+    try {
+      id = this.#idSource ? this.#idSource() : ++this.#nextId;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     let sent = params;
     if (options.onProgress) {
       const meta = (params?._meta as JsonObject | undefined) ?? {};
@@ -194,5 +216,6 @@ export class OutboundRequests {
     this.#pending.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
     if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    this.#onSettle?.(id);
   }
 }

@@ -25,7 +25,7 @@ import {
   type JsonRpcSuccess,
 } from '../jsonrpc/message.js';
 import { MetaKey } from '../protocol/meta.js';
-import { OutboundRequests, type ProgressParams } from '../protocol/outbound.js';
+import { OutboundRequests, type OutboundOptions, type ProgressParams } from '../protocol/outbound.js';
 import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.js';
 import { LOGGING_LEVELS } from '../protocol/types.js';
 import {
@@ -66,6 +66,21 @@ export interface ConnectionOptions {
   legacy?: boolean;
   /** Serve the modern era (per-request `_meta`) on this connection. Default true. */
   modern?: boolean;
+  /**
+   * Start with a legacy session that counts as initialized, without an `initialize` exchange (HTTP
+   * legacy stateless mode, where every POST gets its own short-lived connection). Such a connection does
+   * not join the server's list_changed fan-out; nothing from it outlives it.
+   */
+  legacySession?: AssumedLegacySession;
+  /** How server→client request ids are chosen, and who hears when one settles (see {@link OutboundOptions}). */
+  outbound?: OutboundOptions;
+}
+
+/** What {@link ConnectionOptions.legacySession} assumes about the client. */
+export interface AssumedLegacySession {
+  protocolVersion: string;
+  clientCapabilities: ClientCapabilities;
+  clientInfo?: Implementation;
 }
 
 /** @internal The legacy session of a connection, opened by `initialize`. */
@@ -102,6 +117,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   readonly sessionId: string | undefined;
   #session: LegacySession | undefined;
   #outbound: OutboundRequests | undefined;
+  readonly #outboundOptions: OutboundOptions | undefined;
   #batches: Map<JsonRpcId, Batch> | undefined;
   #closed = false;
   /** Called once after {@link ServerConnection.close}. */
@@ -115,6 +131,18 @@ export class ServerConnection implements ContextHost, LegacyListener {
     this.sessionId = options.sessionId;
     this.#legacyAllowed = options.legacy ?? true;
     this.#modernAllowed = options.modern ?? true;
+    this.#outboundOptions = options.outbound;
+    const assumed = options.legacySession;
+    if (assumed) {
+      this.#session = {
+        protocolVersion: assumed.protocolVersion,
+        clientCapabilities: assumed.clientCapabilities,
+        clientInfo: assumed.clientInfo,
+        logLevel: undefined,
+        initialized: true,
+        subscriptions: undefined,
+      };
+    }
   }
 
   /** The legacy session, once `initialize` succeeded. */
@@ -135,7 +163,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   /** @internal */
   get outbound(): OutboundRequests | undefined {
     if (!this.#outbound && this.#session) {
-      this.#outbound = new OutboundRequests((m, r) => this.send(m, r), this.core.options.requestTimeoutMs);
+      this.#outbound = new OutboundRequests((m, r) => this.send(m, r), this.core.options.requestTimeoutMs, this.#outboundOptions);
     }
     return this.#outbound;
   }

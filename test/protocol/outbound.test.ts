@@ -65,4 +65,28 @@ describe('outbound request correlation', () => {
     await assert.rejects(p, (e: unknown) => e instanceof VeloError && e.code === 'VELO_CONNECTION_CLOSED');
     await assert.rejects(out.request('y', {}), (e: unknown) => e instanceof VeloError && e.code === 'VELO_CONNECTION_CLOSED');
   });
+
+  test('a custom id source names requests, and onSettle reports every way a request leaves', async () => {
+    const sent: any[] = [];
+    const settled: unknown[] = [];
+    let n = 0;
+    const out = new OutboundRequests((m) => sent.push(JSON.parse(m)), 1000, { nextId: () => `req-${++n}`, onSettle: (id) => settled.push(id) });
+    const answered = out.request('a', {});
+    assert.equal(sent[0].id, 'req-1');
+    out.handleResponse({ jsonrpc: '2.0', id: 'req-1', result: {} });
+    await answered;
+    await assert.rejects(out.request('b', {}, { timeoutMs: 10 }), (e: unknown) => e instanceof VeloError && e.code === 'VELO_REQUEST_TIMEOUT');
+    const closed = out.request('c', {});
+    out.close();
+    await assert.rejects(closed);
+    assert.deepEqual(settled, ['req-1', 'req-2', 'req-3']);
+  });
+
+  test('an id source that throws refuses the request with its error', async () => {
+    const out = new OutboundRequests(() => undefined, 1000, { nextId: () => {
+      throw new VeloError('VELO_CONNECTION_CLOSED', 'table full');
+    } });
+    await assert.rejects(out.request('x', {}), (e: unknown) => e instanceof VeloError && /table full/.test(e.message));
+    assert.equal(out.size, 0);
+  });
 });

@@ -8,13 +8,19 @@
  *   JSON unless the handler emits progress or logs first; `subscriptions/listen` always streams.
  * - **Legacy** (`initialize`, or an `Mcp-Session-Id`): sessions in a bounded table, JSON or SSE per POST,
  *   the standalone GET stream, resumability through an {@link EventStore}, DELETE to end a session.
+ * - **Legacy stateless** (`sessions: false`, like the SDK's `sessionIdGenerator: undefined`): no session
+ *   ids; every legacy POST gets its own short-lived connection that counts as initialized. Server→client
+ *   requests go out on that POST's SSE stream with server-wide unique ids, and the client's answers (POSTs
+ *   without a session) are routed back through a bounded table of pending ids. GET and DELETE get 405.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../jsonrpc/codes.js';
 import { MessageKind, messageKind, recoverableId, invalidMessageError, serializeError, type JsonObject, type JsonRpcId, type JsonRpcRequest } from '../../jsonrpc/message.js';
 import { MetaKey } from '../../protocol/meta.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
-import type { ConnectionSink, ServerConnection } from '../../server/connection.js';
+import { VeloError } from '../../jsonrpc/errors.js';
+import type { ClientCapabilities } from '../../protocol/types.js';
+import type { ConnectionOptions, ConnectionSink, ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import { BodyError, type OutHeaders, type RequestPort, type ResponsePort, type StreamPort } from './ports.js';
 import { InMemoryEventStore, InMemorySessionStore, type BusEvent, type EventStore, type NotificationBus, type SessionStore } from './stores.js';
@@ -26,6 +32,24 @@ export interface HttpHandlerOptions {
   legacy?: boolean;
   /** Serve the modern era (2026-07-28, stateless). Default true. */
   modern?: boolean;
+  /**
+   * Legacy-era sessions. Default true. `false` is the legacy **stateless mode** (the official SDK's
+   * `sessionIdGenerator: undefined`): `initialize` is answered without `Mcp-Session-Id` (and without the
+   * `listChanged`/`subscribe` capabilities, which would need a channel), every later legacy POST is served on
+   * its own short-lived connection that counts as initialized (protocol version from `MCP-Protocol-Version`,
+   * 2025-03-26 when absent), `resources/subscribe` answers -32601, GET and DELETE answer 405. Server→client
+   * requests (`ctx.input`) still work within one POST's SSE stream. The modern era is unaffected.
+   */
+  sessions?: boolean;
+  /**
+   * Stateless legacy mode: the client capabilities every connection assumes, since the ones declared in
+   * `initialize` are remembered nowhere. Default `{ sampling: {}, elicitation: { form: {}, url: {} }, roots: {} }`:
+   * `ctx.input` sends its requests (as the SDK's stateless server does) and a client without the
+   * capability answers with an error. Pass `{}` to make `ctx.input` refuse instead.
+   */
+  statelessClientCapabilities?: ClientCapabilities;
+  /** Stateless legacy mode: most server→client requests awaiting an answer, server-wide. Default 10 000. */
+  maxPendingClientRequests?: number;
   /** Only this path is served (others get 404). Default: every path. */
   path?: string;
   /** Largest accepted body in bytes (413 past it). Default 4 MiB. */
@@ -467,11 +491,115 @@ class Session implements ConnectionSink {
   }
 }
 
+/** The capabilities a stateless `initialize` result may advertise: nothing that needs a channel to the client. */
+function withoutChannels(caps: unknown): unknown {
+  if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) return caps;
+  const out: Record<string, unknown> = { ...(caps as Record<string, unknown>) };
+  for (const key of ['tools', 'prompts', 'resources']) {
+    const c = out[key];
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) continue;
+    const { listChanged: _l, subscribe: _s, ...rest } = c as Record<string, unknown>;
+    out[key] = rest;
+  }
+  return out;
+}
+
+/**
+ * One legacy POST served without a session (`sessions: false`): its own short-lived connection, treated as
+ * initialized, answering on this POST's response (JSON, or SSE once anything else must go out first).
+ */
+class StatelessExchange implements ConnectionSink {
+  readonly #engine: HttpEngine;
+  readonly #res: ResponsePort;
+  /** The request served (undefined for a 2025-03-26 batch, which ends with its array answer). */
+  readonly requestId: JsonRpcId | undefined;
+  readonly #head: string | undefined;
+  readonly principal: string;
+  /** Rewrites the `initialize` result's capabilities (see {@link withoutChannels}). */
+  readonly #initialize: boolean;
+  #stream: SseWriter | undefined;
+  #done = false;
+  conn: ServerConnection | undefined;
+  /** This exchange's server→client request ids still awaiting an answer (mirrored in the engine's table). */
+  readonly outstanding = new Set<JsonRpcId>();
+
+  constructor(engine: HttpEngine, res: ResponsePort, requestId: JsonRpcId | undefined, principal: string, initialize = false) {
+    this.#engine = engine;
+    this.#res = res;
+    this.requestId = requestId;
+    this.#head = requestId === undefined ? undefined : `{"jsonrpc":"2.0","id":${idJsonOf(requestId)},`;
+    this.principal = principal;
+    this.#initialize = initialize;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  send(message: string, related?: JsonRpcId): void {
+    if (this.#done) return;
+    const final =
+      this.#head === undefined
+        ? related === undefined && message.charCodeAt(0) === 91 /* [ */
+        : related === this.requestId && responseKind(message, this.#head) !== '';
+    if (!final) {
+      // Progress, logs and server→client requests: they switch the response to SSE.
+      if (!this.#stream) this.#stream = new SseWriter(this.#res.openStream(SSE_BASE), this.#engine.keepAliveMs);
+      if (!this.#stream.event(message)) this.abort();
+      return;
+    }
+    this.#done = true;
+    let out = message;
+    if (this.#initialize && responseKind(message, this.#head ?? '') === 'r') {
+      const parsed = JSON.parse(message) as { result: { capabilities?: unknown } };
+      parsed.result.capabilities = withoutChannels(parsed.result.capabilities);
+      out = JSON.stringify(parsed);
+    }
+    if (this.#stream) {
+      this.#stream.event(out);
+      this.#stream.end();
+    } else {
+      this.#res.respond(200, JSON_HEADERS, out);
+    }
+    // Closing after the answer cancels nothing; it releases what the request held.
+    queueMicrotask(() => this.#release());
+  }
+
+  /** The client cancelled the request (`notifications/cancelled`): no answer follows, so the response ends empty. */
+  cancelled(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (!this.#stream) this.#stream = new SseWriter(this.#res.openStream(SSE_BASE), 0);
+    this.#stream.end();
+    this.#release();
+  }
+
+  /** The peer closed the response, or the server shuts down: the connection (and its requests) end. */
+  abort(): void {
+    this.#done = true;
+    this.#stream?.end();
+    this.#release();
+  }
+
+  #release(): void {
+    this.conn?.close();
+    this.#engine.releaseExchange(this);
+  }
+}
+
 /** @internal The protocol engine behind both handlers. */
 export class HttpEngine {
   readonly server: McpServer;
   readonly legacy: boolean;
   readonly modern: boolean;
+  /** False in the legacy stateless mode. */
+  readonly sessionful: boolean;
+  readonly statelessCaps: ClientCapabilities;
+  readonly maxPendingClientRequests: number;
+  /** Stateless mode: pending server→client request id → the exchange that sent it. */
+  readonly pendingClientRequests = new Map<JsonRpcId, StatelessExchange>();
+  /** Stateless mode: exchanges whose response is still open. */
+  readonly liveExchanges = new Set<StatelessExchange>();
   readonly path: string | undefined;
   readonly maxBodyBytes: number;
   readonly bodyTimeoutMs: number;
@@ -496,6 +624,9 @@ export class HttpEngine {
     this.server = server;
     this.legacy = options.legacy ?? true;
     this.modern = options.modern ?? true;
+    this.sessionful = options.sessions ?? true;
+    this.statelessCaps = options.statelessClientCapabilities ?? { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} };
+    this.maxPendingClientRequests = options.maxPendingClientRequests ?? 10_000;
     this.path = options.path;
     this.maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
@@ -528,7 +659,7 @@ export class HttpEngine {
       resourcesChanged: () => publish({ type: 'listChanged', kind: 'resources' }),
       resourceUpdated: (uri) => publish({ type: 'resourceUpdated', uri }),
     };
-    if (this.legacy) {
+    if (this.legacy && this.sessionful) {
       const every = Math.max(50, Math.min(60_000, Math.floor(this.idleMs / 2)));
       this.#sweeper = setInterval(() => this.sweep(), every);
       this.#sweeper.unref();
@@ -554,6 +685,14 @@ export class HttpEngine {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#unsubscribe?.();
     for (const s of [...this.sessions.values()]) this.endSession(s);
+    for (const ex of [...this.liveExchanges]) ex.abort();
+  }
+
+  /** Stateless mode: forgets an exchange that ended (its pending ids were settled by its connection's close). */
+  releaseExchange(ex: StatelessExchange): void {
+    this.liveExchanges.delete(ex);
+    for (const id of ex.outstanding) if (this.pendingClientRequests.get(id) === ex) this.pendingClientRequests.delete(id);
+    ex.outstanding.clear();
   }
 
   /** Handles one HTTP exchange. Never throws; failures become HTTP errors. */
@@ -575,17 +714,22 @@ export class HttpEngine {
         this.#post(req, res).catch((err: unknown) => this.#internal(res, err));
         return;
       case 'GET':
-        if (!this.legacy) break;
+        if (!this.legacy || !this.sessionful) break;
         this.#get(req, res).catch((err: unknown) => this.#internal(res, err));
         return;
       case 'DELETE':
-        if (!this.legacy) break;
+        if (!this.legacy || !this.sessionful) break;
         this.#delete(req, res);
         return;
       default:
         break;
     }
-    res.respond(405, { ...JSON_HEADERS, allow: this.legacy ? 'GET, POST, DELETE' : 'POST' }, errorBody(null, -32000, 'Method Not Allowed'));
+    const sessionful = this.legacy && this.sessionful;
+    res.respond(
+      405,
+      { ...JSON_HEADERS, allow: sessionful ? 'GET, POST, DELETE' : 'POST' },
+      errorBody(null, -32000, this.legacy && !sessionful ? 'Method Not Allowed: this server runs without sessions (no standalone stream, nothing to delete)' : 'Method Not Allowed'),
+    );
   }
 
   #internal(res: ResponsePort, err: unknown): void {
@@ -631,6 +775,13 @@ export class HttpEngine {
       this.#modern(req, res, body, kind);
       return;
     }
+    if (this.legacy && !this.sessionful) {
+      const header = req.header('mcp-protocol-version');
+      const invalid = kind === MessageKind.Invalid && !Array.isArray(body);
+      if (this.modern && ((header !== undefined && MODERN_PROTOCOL_VERSIONS.includes(header)) || invalid)) this.#modern(req, res, body, kind);
+      else this.#stateless(req, res, body, kind);
+      return;
+    }
     if (sid !== undefined && this.legacy) {
       this.#legacyPost(req, res, body, kind, sid);
       return;
@@ -661,6 +812,149 @@ export class HttpEngine {
           : 'Bad Request: Mcp-Session-Id header is required',
       ),
     );
+  }
+
+  // ----- legacy era without sessions (`sessions: false`) -----
+
+  #stateless(req: RequestPort, res: ResponsePort, body: unknown, kind: number): void {
+    if (kind === MessageKind.Invalid && !Array.isArray(body)) {
+      res.respond(400, JSON_HEADERS, serializeError(recoverableId(body), invalidMessageError(body)));
+      return;
+    }
+    const principal = this.principalOf?.(req.raw) ?? '';
+    if ((kind === MessageKind.Request || kind === MessageKind.Notification) && (body as JsonRpcRequest).method === 'initialize') {
+      if (kind === MessageKind.Notification) {
+        res.respond(202, {}, '');
+        return;
+      }
+      const ex = new StatelessExchange(this, res, (body as JsonRpcRequest).id, principal, true);
+      this.#open(ex, res, principal, undefined).receive(body);
+      return;
+    }
+    const id = kind === MessageKind.Request ? (body as JsonRpcRequest).id : null;
+    const header = req.header('mcp-protocol-version');
+    // Missing: assume 2025-03-26 (2025-06-18 `basic/transports.mdx`).
+    const version = header ?? '2025-03-26';
+    if (!LEGACY_PROTOCOL_VERSIONS.includes(version)) {
+      res.respond(400, JSON_HEADERS, errorBody(id, -32000, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${LEGACY_PROTOCOL_VERSIONS.join(', ')})`));
+      return;
+    }
+    if (Array.isArray(body)) {
+      this.#statelessBatch(res, body, version, principal);
+      return;
+    }
+    switch (kind) {
+      case MessageKind.Request: {
+        const msg = body as JsonRpcRequest;
+        if (msg.method === 'resources/subscribe' || msg.method === 'resources/unsubscribe') {
+          res.respond(
+            200,
+            JSON_HEADERS,
+            errorBody(msg.id, ErrorCode.MethodNotFound, `Method not found: ${msg.method} (this server runs without sessions, so it has no channel for notifications/resources/updated)`),
+          );
+          return;
+        }
+        const ex = new StatelessExchange(this, res, msg.id, principal);
+        this.#open(ex, res, principal, version).receive(msg);
+        return;
+      }
+      case MessageKind.Notification:
+        this.#statelessNotification(body as JsonRpcRequest, principal);
+        res.respond(202, {}, '');
+        return;
+      default: {
+        // The client's answer to a server→client request sent on another POST's stream.
+        const why = this.#routeResponse(body as { id: JsonRpcId | null }, principal);
+        if (why === undefined) res.respond(202, {}, '');
+        else res.respond(why[0], JSON_HEADERS, errorBody(null, ErrorCode.InvalidRequest, why[1]));
+      }
+    }
+  }
+
+  /** Creates the exchange's connection (initialized when `version` is given) and tracks the exchange. */
+  #open(ex: StatelessExchange, res: ResponsePort, principal: string, version: string | undefined): ServerConnection {
+    const options: ConnectionOptions = { legacy: true, modern: false, principal };
+    if (version !== undefined) {
+      options.legacySession = { protocolVersion: version, clientCapabilities: this.statelessCaps };
+      options.outbound = {
+        nextId: () => this.#allocate(ex),
+        onSettle: (rid) => {
+          ex.outstanding.delete(rid);
+          if (this.pendingClientRequests.get(rid) === ex) this.pendingClientRequests.delete(rid);
+        },
+      };
+    }
+    const conn = this.server.connect(ex, options);
+    ex.conn = conn;
+    this.liveExchanges.add(ex);
+    res.onAbort(() => ex.abort());
+    return conn;
+  }
+
+  /** A server-wide unique, unguessable id for a server→client request of `ex`. */
+  #allocate(ex: StatelessExchange): JsonRpcId {
+    if (this.pendingClientRequests.size >= this.maxPendingClientRequests) {
+      throw new VeloError('VELO_NOT_CONNECTED', `Too many server→client requests awaiting an answer (maxPendingClientRequests = ${this.maxPendingClientRequests})`);
+    }
+    let id = randomUUID();
+    while (this.pendingClientRequests.has(id)) id = randomUUID();
+    this.pendingClientRequests.set(id, ex);
+    ex.outstanding.add(id);
+    return id;
+  }
+
+  /** Routes a client's response to the connection waiting for it; returns [status, message] when it cannot. */
+  #routeResponse(msg: { id: JsonRpcId | null }, principal: string): [number, string] | undefined {
+    const id = msg.id;
+    if (id === null) return [400, 'Invalid Request: a response without an id cannot be routed (this server runs without sessions)'];
+    const ex = this.pendingClientRequests.get(id);
+    // Another principal's request looks exactly like an unknown one.
+    if (!ex || ex.principal !== principal || ex.done || !ex.conn) {
+      return [404, `Not Found: no server→client request with id ${JSON.stringify(id)} is pending (answered, timed out, or its POST ended; without sessions an answer must arrive while the POST that asked is still open)`];
+    }
+    ex.conn.receive(msg);
+    return undefined;
+  }
+
+  /** Notifications without a session: only `notifications/cancelled` has an effect (see docs/transports.md). */
+  #statelessNotification(msg: JsonRpcRequest, principal: string): void {
+    if (msg.method !== 'notifications/cancelled') return; // initialized, roots/list_changed, …: nothing to remember them in
+    const rid = msg.params?.requestId;
+    if (typeof rid !== 'string' && typeof rid !== 'number') return;
+    // Request ids are only unique per client: cancel only when exactly one open POST of this principal matches.
+    let match: StatelessExchange | undefined;
+    for (const ex of this.liveExchanges) {
+      if (ex.requestId !== rid || ex.principal !== principal || ex.done) continue;
+      if (match) return;
+      match = ex;
+    }
+    if (!match?.conn) return;
+    match.conn.receive(msg);
+    match.cancelled();
+  }
+
+  #statelessBatch(res: ResponsePort, items: unknown[], version: string, principal: string): void {
+    if (version !== '2025-03-26' || items.length === 0) {
+      res.respond(400, JSON_HEADERS, errorBody(null, ErrorCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are only allowed with protocol version 2025-03-26'));
+      return;
+    }
+    const served: unknown[] = [];
+    let requests = 0;
+    for (const item of items) {
+      const k = messageKind(item);
+      if (k === MessageKind.Success || k === MessageKind.Error) void this.#routeResponse(item as { id: JsonRpcId | null }, principal);
+      else if (k === MessageKind.Notification) this.#statelessNotification(item as JsonRpcRequest, principal);
+      else {
+        if (k === MessageKind.Request) requests++;
+        served.push(item);
+      }
+    }
+    if (requests === 0) {
+      res.respond(202, {}, '');
+      return;
+    }
+    const ex = new StatelessExchange(this, res, undefined, principal);
+    this.#open(ex, res, principal, version).receive(served);
   }
 
   // ----- modern era -----
