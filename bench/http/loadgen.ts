@@ -22,6 +22,7 @@
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../shared/stats.js';
 import { machineCpuUs, processCpuUs, ServerProcess, vmRssKiB, type ServerStats } from './proc.js';
 
 export type Era = 'legacy' | 'modern';
@@ -253,12 +254,6 @@ async function checkedCall(agent: http.Agent, port: number, era: Era, sid: strin
   const ok = ex.status === 200 && msg?.id === id && msg.result !== undefined && msg.result.isError !== true && text === ECHO_TEXT;
   const rejected = msg?.error !== undefined || msg?.result?.isError === true || (ex.status >= 400 && ex.status < 500);
   return { ok, rejected, detail: `HTTP ${ex.status} ${short(ex.body)}` };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx] ?? NaN;
 }
 
 export function newAgent(connections: number): http.Agent {

@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, median } from '../shared/stats.js';
 import { runIdleSessions, runThroughput, type Era, type IdleOptions, type IdleSample, type Outcome, type ServerSpec, type ThroughputOptions, type ThroughputSample } from './loadgen.js';
 
 const serverScript = (name: string): string => fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
@@ -123,12 +124,7 @@ const USAGE = `usage: node dist/bench/http/run.js [--quick] [--rounds N] [--only
 servers: ${SERVERS.map((e) => e.name).join(', ')}
 workloads: ${WORKLOADS.map((w) => w.name).join(', ')}`;
 
-function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
+
 
 const round2 = (x: number | null | undefined, digits = 2): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
@@ -331,9 +327,7 @@ function target(rows: readonly ResultRow[], server: string, workload: string, me
   return { name: `${server} ${workload} ${metric} ${op} ${threshold}`, value, op, threshold, pass };
 }
 
-function fmt(x: number | null, digits: number): string {
-  return x === null ? '-' : x.toFixed(digits);
-}
+
 
 function printTable(title: string, header: string[], body: string[][]): void {
   if (body.length === 0) return;

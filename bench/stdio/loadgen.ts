@@ -16,9 +16,10 @@
  * `"result"` / `"isError":true`; the request line is serialised once and only
  * the id is spliced in.
  */
-import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { processCpuUs } from '../shared/proc.js';
+import { percentile } from '../shared/stats.js';
 
 export type Era = 'legacy' | 'modern';
 
@@ -82,37 +83,6 @@ export const MODERN_META = {
 
 export const LEGACY_PROTOCOL_VERSION = '2025-11-25';
 
-let clkTck: number | undefined;
-/** Clock ticks per second for /proc/<pid>/stat (read once). */
-export function clockTicks(): number {
-  if (clkTck === undefined) {
-    try {
-      clkTck = Number.parseInt(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim(), 10);
-    } catch {
-      clkTck = NaN;
-    }
-    if (!Number.isFinite(clkTck) || clkTck <= 0) clkTck = 100;
-  }
-  return clkTck;
-}
-
-/** utime + stime of a process (all its threads), in microseconds; null if unreadable. */
-export function processCpuUs(pid: number): number | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // Field 2 (comm) is parenthesised and may contain spaces: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After comm, fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return ((utime + stime) * 1e6) / clockTicks();
-}
-
 function buildRequest(id: number, method: string, params: Record<string, unknown>, era: Era): string {
   const p = era === 'modern' ? { ...params, _meta: MODERN_META } : params;
   return JSON.stringify({ jsonrpc: '2.0', id, method, params: p }) + '\n';
@@ -134,12 +104,6 @@ function scanId(line: string): number {
     digits++;
   }
   return digits === 0 ? -1 : n;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx] ?? NaN;
 }
 
 function tail(s: string, max = 600): string {

@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { fmt, median } from '../shared/stats.js';
 import { runEntry, type EntrySpec, type LoadOptions, type Sample, type Workload } from './loadgen.js';
 import { WIDE_ARGS, WIDE_INVALID_ARGS } from './wide-schema.js';
 
@@ -98,12 +99,7 @@ function parseArgs(argv: readonly string[]): Cli {
 const USAGE = `usage: node dist/bench/stdio/run.js [--quick] [--rounds N] [--only name,name] [--warmup-ms N] [--measure-ms N]
 servers: ${ENTRIES.map((e) => e.name).join(', ')}`;
 
-function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
+
 
 interface Cell {
   workload: string;
@@ -193,9 +189,7 @@ function target(rows: readonly ResultRow[], server: string, workload: string, me
   return { name: `${server} ${workload} ${metric} ${op} ${threshold}`, value, op, threshold, pass };
 }
 
-function fmt(x: number | null, digits: number): string {
-  return x === null ? '-' : x.toFixed(digits);
-}
+
 
 function printTable(rows: readonly ResultRow[]): void {
   const header = ['server', 'workload', 'calls/s', 'ratio', 'cpu µs/call', 'p50 ms', 'p99 ms', 'notes'];
