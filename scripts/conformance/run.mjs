@@ -622,6 +622,20 @@ function summarize(runs, errors = []) {
   return { runs, errors, ok: runs.length > 0 && errors.length === 0 && runs.every((r) => r.ok) };
 }
 
+/** Runs the named runs of one side in order, printing each table unless quiet, and summarises them. */
+async function runSuite(side, opts, runOne) {
+  const tools = await ensureConformanceTools();
+  const names = opts.runs?.length ? opts.runs : Object.keys(RUNS[side]);
+  for (const n of names) if (!RUNS[side][n]) throw new Error(`unknown ${side} run "${n}" (known: ${Object.keys(RUNS[side]).join(', ')})`);
+  const runs = [];
+  for (const n of names) {
+    const run = await runOne(n, tools, opts);
+    if (!opts.quiet) printRunTable(run);
+    runs.push(run);
+  }
+  return summarize(runs);
+}
+
 /**
  * Runs server-side conformance runs against a running server and judges them.
  * @param {{url: string, runs?: string[], allow?: string[], defaultAllow?: boolean, warningsFail?: boolean,
@@ -630,16 +644,7 @@ function summarize(runs, errors = []) {
  */
 export async function runServerSuite(opts) {
   if (!opts?.url) throw new Error('runServerSuite: url is required');
-  const tools = await ensureConformanceTools();
-  const names = opts.runs?.length ? opts.runs : Object.keys(RUNS.server);
-  for (const n of names) if (!RUNS.server[n]) throw new Error(`unknown server run "${n}" (known: ${Object.keys(RUNS.server).join(', ')})`);
-  const runs = [];
-  for (const n of names) {
-    const run = await runOneServerRun(n, tools, opts);
-    if (!opts.quiet) printRunTable(run);
-    runs.push(run);
-  }
-  return summarize(runs);
+  return runSuite('server', opts, runOneServerRun);
 }
 
 /**
@@ -648,16 +653,7 @@ export async function runServerSuite(opts) {
  */
 export async function runClientSuite(opts) {
   if (!opts?.command) throw new Error('runClientSuite: command is required');
-  const tools = await ensureConformanceTools();
-  const names = opts.runs?.length ? opts.runs : Object.keys(RUNS.client);
-  for (const n of names) if (!RUNS.client[n]) throw new Error(`unknown client run "${n}" (known: ${Object.keys(RUNS.client).join(', ')})`);
-  const runs = [];
-  for (const n of names) {
-    const run = await runOneClientRun(n, tools, opts);
-    if (!opts.quiet) printRunTable(run);
-    runs.push(run);
-  }
-  return summarize(runs);
+  return runSuite('client', opts, runOneClientRun);
 }
 
 /** Re-judges an existing results directory as if it came from the named run. */
