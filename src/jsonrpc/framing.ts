@@ -142,8 +142,3 @@ export class LineDecoder {
     this.#handlers.onLine(buf.toString('utf8', start, end));
   }
 }
-
-/** Appends the newline frame terminator to one serialised message. */
-export function frameLine(message: string): string {
-  return `${message}\n`;
-}

@@ -22,11 +22,6 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [...MODERN_PROTOCO
 /** `legacy` (initialize and sessions) or `modern` (stateless, per-request `_meta`). */
 export type ProtocolEra = 'legacy' | 'modern';
 
-/** The era a revision belongs to; unknown strings compare lexically, as revisions are ISO dates. */
-export function eraOf(version: string): ProtocolEra {
-  return version >= '2026-07-28' ? 'modern' : 'legacy';
-}
-
 /** True when JSON-RPC batches are allowed at this revision (only 2025-03-26 had them). */
 export function allowsBatches(version: string | undefined): boolean {
   return version === '2025-03-26';
