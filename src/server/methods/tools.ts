@@ -8,6 +8,7 @@ import type { CallToolResult } from '../../protocol/types.js';
 import type { ValidationResult } from '../../validation/index.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ServerCore, ToolEntry } from '../core.js';
+import { echo } from '../limits.js';
 import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '../input.js';
 import type { TaskContext } from '../tasks/context.js';
 import { hasTasksExtension, missingTasksExtension } from '../tasks/manager.js';
@@ -33,7 +34,7 @@ type ToolOutcome = CallToolResult | InputRequiredResult;
 export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
   const name = requiredString(params, 'name', 'tools/call');
   const tool = core.tools.get(name);
-  if (!tool || !tool.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`, { name });
+  if (!tool || !tool.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
   // Tasks extension: a tool that only runs as a task refuses modern clients without the extension (-32021).
   if (tool.task?.support === 'required' && ctx.era === 'modern' && !hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension(`tool ${name}`);
   const args = params?.arguments ?? {};

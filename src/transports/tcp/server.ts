@@ -46,6 +46,12 @@ export interface ServeTcpOptions {
   maxBufferedBytes?: number;
   /** How long a socket may stay blocked (send buffer full, reading paused) before it is disconnected. Default 30 000. */
   slowConsumerTimeoutMs?: number;
+  /**
+   * A socket that sent nothing for this long while no request of it is in flight is ended (a silent socket
+   * must not hold a connection slot forever; clients that wait for notifications send `ping` now and then).
+   * Default 300 000; 0 turns it off.
+   */
+  idleTimeoutMs?: number;
   /** How long {@link TcpServerHandle.close} waits for in-flight requests. Default 5000. */
   drainTimeoutMs?: number;
   /** Serve the legacy era (`initialize`). Default true. */
@@ -86,6 +92,8 @@ interface TcpPeer {
   closed: Promise<void>;
   /** Destroys the socket if the peer does not finish an orderly close in time. */
   killTimer: NodeJS.Timeout | undefined;
+  /** When the peer last sent anything (ms since the epoch). */
+  lastInbound: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -115,6 +123,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   const maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
   const stallMs = positive('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
   const drainMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
+  const idleMs = positive('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const connectionOptions = {
     ...(options.legacy !== undefined && { legacy: options.legacy }),
     ...(options.modern !== undefined && { modern: options.modern }),
@@ -176,7 +185,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
     const outbox = new Outbox(write);
     const principal = options.principal?.(socket);
     const connection = server.connect({ send: (m, related) => outbox.push(m, related) }, principal === undefined ? connectionOptions : { ...connectionOptions, principal });
-    const peer: TcpPeer = { socket, connection, outbox, draining: false, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined };
+    const peer: TcpPeer = { socket, connection, outbox, draining: false, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined, lastInbound: Date.now() };
     peers.add(peer);
     const decoder = new LineDecoder(
       {
@@ -185,7 +194,10 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       },
       maxBytes,
     );
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      peer.lastInbound = Date.now();
+      decoder.push(chunk);
+    });
     socket.on('error', () => {
       // ECONNRESET, EPIPE, TLS errors: the socket is closing; 'close' cleans up.
     });
@@ -231,6 +243,14 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   netServer.on('error', () => {
     // Accept errors (EMFILE) are transient; keep listening.
   });
+  let idleSweeper: NodeJS.Timeout | undefined;
+  if (idleMs > 0) {
+    idleSweeper = setInterval(() => {
+      const now = Date.now();
+      for (const p of [...peers]) if (!p.draining && p.connection.inFlight === 0 && now - p.lastInbound >= idleMs) endPeer(p);
+    }, Math.max(20, Math.min(30_000, Math.floor(idleMs / 4))));
+    idleSweeper.unref();
+  }
   const info = netServer.address() as AddressInfo;
   const shown = info.address.includes(':') ? `[${info.address}]` : info.address;
   let closePromise: Promise<void> | undefined;
@@ -246,6 +266,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
     close: () =>
       (closePromise ??= (async () => {
         closing = true;
+        if (idleSweeper) clearInterval(idleSweeper);
         const stopped = new Promise<void>((r) => netServer.close(() => r()));
         for (const p of peers) p.draining = true;
         await waitUntil(() => [...peers].every((p) => p.connection.inFlight === 0), drainMs);

@@ -79,6 +79,12 @@ export interface WebSocketAttachOptions {
   maxBufferedBytes?: number;
   /** How long a socket may stay blocked (send buffer full, reading paused) before it is closed with 1008. Default 30 000. */
   slowConsumerTimeoutMs?: number;
+  /**
+   * A socket that sent no message for this long while no request of it is in flight is closed with 1000
+   * ("idle timeout"); pongs do not count. Clients that wait for notifications send `ping` now and then.
+   * Default 300 000; 0 turns it off.
+   */
+  idleTimeoutMs?: number;
   /** How long {@link WebSocketAttachment.close} waits for in-flight requests. Default 5000. */
   drainTimeoutMs?: number;
   /** How long a closing handshake may take before the socket is terminated. Default 2000. */
@@ -146,6 +152,8 @@ interface WsPeer {
   alive: boolean;
   closed: Promise<void>;
   killTimer: NodeJS.Timeout | undefined;
+  /** When the peer last sent a message (ms since the epoch). */
+  lastInbound: number;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -200,6 +208,7 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
   const stallMs = nonNegative('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
   const drainMs = nonNegative('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
   const closeMs = nonNegative('closeTimeoutMs', options.closeTimeoutMs, 2000);
+  const idleMs = nonNegative('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const requireSubprotocol = options.requireSubprotocol ?? false;
   const protection = options.dnsRebindingProtection ?? 'auto';
   const policy = originPolicy(options.allowedHosts, options.allowedOrigins);
@@ -260,10 +269,11 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
     const outbox = new Outbox(write);
     const principal = options.principal?.(req);
     const connection = server.connect({ send: (m, related) => outbox.push(m, related) }, principal === undefined ? connectionOptions : { ...connectionOptions, principal });
-    const peer: WsPeer = { ws, socket, connection, outbox, draining: closing, alive: true, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined };
+    const peer: WsPeer = { ws, socket, connection, outbox, draining: closing, alive: true, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined, lastInbound: Date.now() };
     peers.add(peer);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      peer.lastInbound = Date.now();
       if (isBinary) {
         closePeer(peer, WsCloseCode.UnsupportedData, 'Binary frames are not supported: send each JSON-RPC message as one text frame');
         return;
@@ -351,6 +361,15 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
     heartbeat.unref();
   }
 
+  let idleSweeper: NodeJS.Timeout | undefined;
+  if (idleMs > 0) {
+    idleSweeper = setInterval(() => {
+      const now = Date.now();
+      for (const p of [...peers]) if (!p.draining && p.connection.inFlight === 0 && now - p.lastInbound >= idleMs) closePeer(p, WsCloseCode.Normal, 'idle timeout');
+    }, Math.max(20, Math.min(30_000, Math.floor(idleMs / 4))));
+    idleSweeper.unref();
+  }
+
   let closePromise: Promise<void> | undefined;
   return {
     get connections() {
@@ -359,6 +378,7 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
     close: () =>
       (closePromise ??= (async () => {
         closing = true;
+        if (idleSweeper) clearInterval(idleSweeper);
         for (const p of peers) p.draining = true;
         await waitUntil(() => [...peers].every((p) => p.connection.inFlight === 0), drainMs);
         for (const p of [...peers]) closePeer(p, WsCloseCode.GoingAway, 'Server shutting down');
