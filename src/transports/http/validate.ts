@@ -63,7 +63,8 @@ export function checkOrigin(policy: OriginPolicy, host: string | undefined, orig
   return undefined;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** @internal Strict Base64 (exported for the regex audit test). */
+export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Decodes a SEP-2243 header value: `=?base64?…?=` is Base64 of UTF-8 (strict alphabet and padding);
@@ -125,7 +126,8 @@ export function paramHeaders(inputSchema: JsonObject | undefined): readonly Para
  * A JSON-style number. Linear: every quantifier is followed by a character it cannot match, so a failed
  * match never re-splits a run of digits (the former `\d+\.?\d*` was quadratic on `1111…x`).
  */
-const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** @internal Exported for the regex audit test. */
+export const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 /** Longest numeric `Mcp-Param-*` value compared (a double needs at most ~25 characters; this leaves room for zeros). */
 const MAX_NUMBER_CHARS = 512;
 
