@@ -138,11 +138,11 @@ export class LineClient {
 }
 
 /** Polls `pred` every 10 ms until it holds or `ms` pass (then throws). */
-export async function until(pred: () => boolean, ms = 20_000): Promise<void> {
+export async function until(pred: () => boolean, ms = 20_000, every = 10): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(10);
+    await sleep(every);
   }
 }
 

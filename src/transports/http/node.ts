@@ -132,7 +132,30 @@ export function nodeResponsePort(res: ServerResponse, maxBuffer: number, stallMs
       res.flushHeaders();
       let newest = 0;
       let scheduled = false;
+      /** Bytes handed to `res.write` so far (a stall is a period in which none of them reached the socket). */
+      let written = 0;
       let stallTimer: NodeJS.Timeout | undefined;
+      /**
+       * libuv's queue of the write in flight, when the handle exposes it: it shrinks as the reader reads, while
+       * `writableLength` only shrinks once a whole (corked) write completed.
+       */
+      const inFlight = (): number => {
+        const q = (res.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | null)?._handle?.writeQueueSize;
+        return typeof q === 'number' ? q : 0;
+      };
+      const arm = (): void => {
+        const queued = res.writableLength;
+        const libuv = inFlight();
+        const at = written;
+        stallTimer = setTimeout(() => {
+          stallTimer = undefined;
+          if (res.destroyed || res.writableEnded || !res.writableNeedDrain) return;
+          // A write completed, or the one in flight shrank: the reader is slow, not stalled.
+          if (queued + (written - at) > res.writableLength || inFlight() < libuv) arm();
+          else res.destroy(new Error(`SSE consumer too slow: nothing read for ${stallMs} ms`));
+        }, stallMs);
+        stallTimer.unref();
+      };
       const check = (): void => {
         scheduled = false;
         if (res.destroyed || res.writableEnded) return;
@@ -141,14 +164,7 @@ export function nodeResponsePort(res: ServerResponse, maxBuffer: number, stallMs
           res.destroy(new Error(`SSE consumer too slow: more than ${maxBuffer} bytes unread`));
           return;
         }
-        if (res.writableNeedDrain && stallTimer === undefined) {
-          stallTimer = setTimeout(() => res.destroy(new Error(`SSE consumer too slow: blocked for ${stallMs} ms`)), stallMs);
-          stallTimer.unref();
-          res.once('drain', () => {
-            clearTimeout(stallTimer);
-            stallTimer = undefined;
-          });
-        }
+        if (res.writableNeedDrain && stallTimer === undefined) arm();
       };
       res.once('close', () => clearTimeout(stallTimer));
       const port: StreamPort = {
@@ -156,6 +172,7 @@ export function nodeResponsePort(res: ServerResponse, maxBuffer: number, stallMs
           if (res.destroyed || res.writableEnded) return false;
           res.write(chunk);
           newest = chunk.length;
+          written += chunk.length;
           if (!scheduled) {
             scheduled = true;
             setImmediate(check);

@@ -78,8 +78,8 @@ export interface HttpHandlerOptions {
    */
   maxStreamBufferBytes?: number;
   /**
-   * How long an SSE stream's socket may stay blocked (the client reads nothing) before the stream is closed.
-   * Node handler only. Default 30 000 ms.
+   * How long an SSE stream's socket may stay blocked without any of its queued data reaching the client
+   * before the stream is closed (a slow reader that makes progress is kept). Node handler only. Default 30 000 ms.
    */
   streamStallTimeoutMs?: number;
   /**
