@@ -62,9 +62,12 @@ export function initializeBody(id: number | string = 0, params: Record<string, u
 }
 
 /** Opens a legacy HTTP session (with `notifications/initialized`) and returns its id. */
-export async function openSession(url: string, opts: { version?: string; headers?: Record<string, string>; localAddress?: string; initialized?: boolean } = {}): Promise<Reply & { sid: string }> {
+export async function openSession(
+  url: string,
+  opts: { version?: string; headers?: Record<string, string>; localAddress?: string; initialized?: boolean; capabilities?: Record<string, unknown> } = {},
+): Promise<Reply & { sid: string }> {
   const version = opts.version ?? '2025-11-25';
-  const r = await http(url, { headers: { ...JSON_ACCEPT, ...opts.headers }, body: initializeBody(0, { protocolVersion: version }), localAddress: opts.localAddress });
+  const r = await http(url, { headers: { ...JSON_ACCEPT, ...opts.headers }, body: initializeBody(0, { protocolVersion: version, capabilities: opts.capabilities ?? {} }), localAddress: opts.localAddress });
   const sid = String(r.headers['mcp-session-id'] ?? '');
   if (r.status === 200 && opts.initialized !== false) {
     await http(url, {
