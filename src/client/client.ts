@@ -193,7 +193,8 @@ export class McpClient {
       } catch (err2) {
         await this.#dropWire();
         this.#closed = true;
-        throw err2;
+        // Report what was asked for first (the POST), then what the fallback probe found.
+        throw new VeloError(err.code, `${err.message}; the HTTP+SSE fallback failed too: ${err2 instanceof Error ? err2.message : String(err2)}`, { cause: err2 });
       }
     }
     this.#connected = true;
