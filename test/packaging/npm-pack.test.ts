@@ -6,9 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ROOT } from '../cli/helpers.js';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -55,6 +55,26 @@ describe('npm pack', () => {
       assert.ok(types, `exports["${subpath}"] names its types`);
       assert.ok(existsSync(join(installed, types)), `${types} is in the tarball`);
     }
+  });
+
+  test('the tarball carries the license text and the sources its source maps point to', () => {
+    const installed = join(app, 'node_modules', pkg.name);
+    assert.ok(existsSync(join(installed, 'LICENSE')), 'LICENSE is in the tarball');
+    const missing = new Set<string>();
+    const walk = (d: string): void => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name.endsWith('.js.map')) {
+          for (const source of (JSON.parse(readFileSync(p, 'utf8')) as { sources: string[] }).sources) {
+            const target = resolve(d, source);
+            if (!existsSync(target)) missing.add(relative(installed, target));
+          }
+        }
+      }
+    };
+    walk(join(installed, 'dist'));
+    assert.deepEqual([...missing].slice(0, 5), [], `${missing.size} source files named by source maps are missing`);
   });
 
   test('a TypeScript file using the installed package type-checks', () => {
