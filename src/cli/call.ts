@@ -42,6 +42,9 @@ export interface CallOptions {
 /** Exit codes of `velomcp call` (docs/cli.md). */
 export const CallExit = { ok: 0, serverError: 1, usage: 2, transport: 3, timeout: 4, inputRequired: 5 } as const;
 
+/** Most of `--timeout` kept for closing the connection and exiting, in milliseconds (a tenth when less). */
+const MAX_SHUTDOWN_MS = 250;
+
 /** Longest `server/discover` probe in `auto` mode, in milliseconds (the client's default probe timeout). */
 const MAX_PROBE_MS = 5000;
 
@@ -86,7 +89,8 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
   }
   const isUrl = targets.length === 1 && /^https?:\/\//i.test(targets[0]!);
   const elapsed = options.startedAt === undefined ? 0 : performance.now() - options.startedAt;
-  const budgetMs = Math.max(1, options.timeout - elapsed);
+  // The command itself must be gone by the deadline: keep a little of the time for shutting down.
+  const budgetMs = Math.max(1, options.timeout - elapsed - Math.min(MAX_SHUTDOWN_MS, options.timeout / 10));
   let unanswered: ElicitFormParams | ElicitUrlParams | undefined;
   const client = new McpClient(
     { name: 'velomcp-cli', version: '0.1.0' },

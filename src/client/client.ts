@@ -193,8 +193,11 @@ export class McpClient {
       } catch (err2) {
         await this.#dropWire();
         this.#closed = true;
-        // Report what was asked for first (the POST), then what the fallback probe found.
-        throw new VeloError(err.code, `${err.message}; the HTTP+SSE fallback failed too: ${err2 instanceof Error ? err2.message : String(err2)}`, { cause: err2 });
+        // No HTTP+SSE server either: report what was asked for first (the POST), then what the probe found.
+        if (err2 instanceof VeloError && err2.code === 'VELO_HTTP_ERROR') {
+          throw new VeloError('VELO_HTTP_ERROR', `${err.message}; the HTTP+SSE fallback failed too: ${err2.message}`, { cause: err2 });
+        }
+        throw err2;
       }
     }
     this.#connected = true;
