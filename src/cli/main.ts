@@ -6,6 +6,9 @@
  *   velomcp serve <module> --http [--port N]         serve it over Streamable HTTP at http://127.0.0.1:N/mcp
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
+ *   velomcp call <url> | -- <command...>              call a server once (see call.ts)
+ *
+ * Failures are one line on stderr with an exit code from {@link ServeExit} (docs/cli.md).
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';

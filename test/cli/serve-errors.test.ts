@@ -10,6 +10,7 @@ import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServeExit } from '../../src/cli/exit.js';
+import { McpClient } from '../../src/client/index.js';
 import { CLI, ROOT, exitOf, spawnServer } from './helpers.js';
 
 const EVERYTHING = join(ROOT, 'dist', 'examples', 'everything', 'server.js');
@@ -86,12 +87,15 @@ describe('velomcp serve failures', () => {
 
 describe('npm start and signals', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    test(`${signal} to npm start stops the server: nothing listens on its port afterwards`, async () => {
+    test(`${signal} to npm start stops the server, open session and all: nothing listens on its port afterwards`, async () => {
       // detached: npm leads its own process group, so cleanup can reach a server npm left behind
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
       const served = await spawnServer(npm, ['start', '--silent'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, detached: true }, 60_000);
       const port = Number(new URL(served.url).port);
+      // a legacy session with its standalone GET stream open must not keep the server alive
+      const client = new McpClient({ name: 'signal-test', version: '1' }, { era: 'legacy', reconnect: false });
       try {
+        await client.connect(served.url);
         served.child.kill(signal);
         assert.notEqual(await exitOf(served.child, 30_000), 'timeout');
         // the server may take a moment to finish closing after npm is gone
@@ -106,6 +110,7 @@ describe('npm start and signals', () => {
         }
         assert.ok(refused, `something still listens on 127.0.0.1:${port} after ${signal} to npm start`);
       } finally {
+        await client.close().catch(() => {});
         try {
           process.kill(-served.child.pid!, 'SIGKILL');
         } catch {
