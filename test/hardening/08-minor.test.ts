@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { McpServer } from '../../src/server/mcp-server.js';
 import { serveHttp, type HttpServerHandle } from '../../src/transports/http/index.js';
-import { assertPing, http, JSON_ACCEPT, modern } from './helpers.js';
+import { assertPing, http, modern } from './helpers.js';
 
 /**
  * A client that writes its whole request before reading (as curl does with a body): `total` bytes in 64 KiB
