@@ -8,8 +8,8 @@ import type { JsonObject } from '../jsonrpc/message.js';
 /** `McpServerOptions.limits`: bounds on per-session client data. Sizes are in bytes (UTF-16 code units for strings). */
 export interface ServerLimits {
   /**
-   * Largest `capabilities` or `clientInfo` an `initialize` (or a modern request's `_meta`) may carry, measured
-   * as the length of its JSON text. Past it the request is answered with -32602. Default 65 536.
+   * Largest `capabilities` or `clientInfo` an `initialize` may carry (the session keeps them), measured as
+   * the length of its JSON text after unknown members are dropped. Past it: -32602. Default 65 536.
    */
   maxClientDataBytes?: number;
   /** Deepest nesting of `capabilities` / `clientInfo` (an object or array is one level). Past it: -32602. Default 32. */
