@@ -101,6 +101,44 @@ describe('finding 5: lockout by filling tables', () => {
     }
   });
 
+  test('TCP and WebSocket refuse a sixth connection from one address past maxConnectionsPerClient; another address connects', async () => {
+    const server = makeServer();
+    const tcp = await serveTcp(server, { maxConnectionsPerClient: 5, idleTimeoutMs: 0 });
+    const ws = await serveWebSocket(server, { maxConnectionsPerClient: 5, keepAliveMs: 0, idleTimeoutMs: 0 });
+    const clients: LineClient[] = [];
+    const sockets: WebSocket[] = [];
+    try {
+      for (let i = 0; i < 5; i++) clients.push(new LineClient(tcp.port, ATTACKER));
+      await until(() => tcp.connections === 5);
+      const extra = new LineClient(tcp.port, ATTACKER);
+      clients.push(extra);
+      await extra.waitLines(1);
+      assert.equal(extra.lines[0].error.code, -32000);
+      assert.match(extra.lines[0].error.message, /maxConnectionsPerClient/);
+      const other = new LineClient(tcp.port, USER);
+      clients.push(other);
+      other.send({ jsonrpc: '2.0', id: 'p', method: 'ping' });
+      await other.waitLines(1);
+      assert.deepEqual(other.lines[0], { jsonrpc: '2.0', id: 'p', result: {} });
+      for (let i = 0; i < 5; i++) sockets.push(new WebSocket(ws.url, 'mcp', { localAddress: ATTACKER }));
+      await until(() => ws.connections === 5);
+      const status = await new Promise<number>((resolve) => {
+        const s = new WebSocket(ws.url, 'mcp', { localAddress: ATTACKER });
+        s.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        s.on('error', () => undefined);
+      });
+      assert.equal(status, 429);
+      const ok = new WebSocket(ws.url, 'mcp', { localAddress: USER });
+      sockets.push(ok);
+      await new Promise((r) => ok.once('open', r));
+    } finally {
+      for (const c of clients) c.end();
+      for (const s of sockets) s.terminate();
+      await tcp.close();
+      await ws.close();
+    }
+  });
+
   test('stateless mode: one address awaiting 30 sampling answers hits its pending quota; another client is still served', async () => {
     const h = await serveHttp(makeServer(), { port: 0, keepAliveMs: 0, sessions: false, maxPendingClientRequestsPerClient: 10 });
     const hdr = { ...JSON_ACCEPT, 'mcp-protocol-version': '2025-11-25' };

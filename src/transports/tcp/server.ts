@@ -40,6 +40,11 @@ export interface ServeTcpOptions {
    * (`id: null`, code -32000, "connection limit reached") and is ended.
    */
   maxConnections?: number;
+  /**
+   * Most simultaneous connections of one client: its principal when `principal` resolves one, else its peer
+   * address. An excess connection is refused like one past `maxConnections`. Default 1000.
+   */
+  maxConnectionsPerClient?: number;
   /** Delay before TCP keep-alive probes start on an idle socket (default 30 000; 0 turns keep-alive off). */
   keepAliveInitialDelayMs?: number;
   /** Unsent output one socket may hold before the peer is disconnected as a slow consumer. Default 8 MiB. */
@@ -119,6 +124,9 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   const host = options.host ?? '127.0.0.1';
   const maxBytes = positive('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
   const maxConnections = positive('maxConnections', options.maxConnections, 10_000);
+  const maxPerClient = positive('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
+  /** Open connections per client key. */
+  const perClient = new Map<string, number>();
   const keepAliveDelay = positive('keepAliveInitialDelayMs', options.keepAliveInitialDelayMs, 30_000, true);
   const maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
   const stallMs = positive('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
@@ -155,6 +163,14 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       refuse(socket, `Server busy: connection limit (${maxConnections}) reached`);
       return;
     }
+    const principal = options.principal?.(socket);
+    const client = principal ? `principal:${principal}` : `address:${socket.remoteAddress ?? ''}`;
+    const held = perClient.get(client) ?? 0;
+    if (held >= maxPerClient) {
+      refuse(socket, `Server busy: this client already has ${maxPerClient} connections (maxConnectionsPerClient)`);
+      return;
+    }
+    perClient.set(client, held + 1);
     socket.setNoDelay(true);
     if (keepAliveDelay > 0) socket.setKeepAlive(true, keepAliveDelay);
 
@@ -183,7 +199,6 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       }
     };
     const outbox = new Outbox(write);
-    const principal = options.principal?.(socket);
     const connection = server.connect({ send: (m, related) => outbox.push(m, related) }, principal === undefined ? connectionOptions : { ...connectionOptions, principal });
     const peer: TcpPeer = { socket, connection, outbox, draining: false, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined, lastInbound: Date.now() };
     peers.add(peer);
@@ -208,6 +223,9 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       connection.close();
       outbox.cancel();
       peers.delete(peer);
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n <= 0) perClient.delete(client);
+      else perClient.set(client, n);
       resolveClosed();
     });
   };

@@ -71,6 +71,11 @@ export interface WebSocketAttachOptions {
   maxMessageBytes?: number;
   /** Most simultaneous WebSocket connections (default 10 000); excess upgrades get HTTP 503. */
   maxConnections?: number;
+  /**
+   * Most simultaneous WebSocket connections of one client: its principal when `principal` resolves one, else
+   * its peer address. Excess upgrades get HTTP 429 with `Retry-After`. Default 1000.
+   */
+  maxConnectionsPerClient?: number;
   /** Refuse handshakes that offer no subprotocol (HTTP 400). Default false: they are served as `mcp`. */
   requireSubprotocol?: boolean;
   /** Ping interval; a peer that missed the previous ping's pong is terminated. Default 30 000; 0 turns pings off. */
@@ -203,6 +208,9 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
   const path = options.path ?? '/mcp';
   const maxBytes = nonNegative('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
   const maxConnections = nonNegative('maxConnections', options.maxConnections, 10_000);
+  const maxPerClient = nonNegative('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
+  /** Open and pending connections per client key. */
+  const perClient = new Map<string, number>();
   const keepAliveMs = nonNegative('keepAliveMs', options.keepAliveMs, 30_000, true);
   const maxBuffered = nonNegative('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
   const stallMs = nonNegative('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
@@ -329,6 +337,19 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
       rejectUpgrade(socket, 503, `Server busy: connection limit (${maxConnections}) reached`, { 'retry-after': '1' });
       return;
     }
+    const principal = options.principal?.(req);
+    const client = principal ? `principal:${principal}` : `address:${req.socket.remoteAddress ?? ''}`;
+    const held = perClient.get(client) ?? 0;
+    if (held >= maxPerClient) {
+      rejectUpgrade(socket, 429, `Too Many Requests: this client already has ${maxPerClient} connections (maxConnectionsPerClient)`, { 'retry-after': '1' });
+      return;
+    }
+    perClient.set(client, held + 1);
+    socket.once('close', () => {
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n <= 0) perClient.delete(client);
+      else perClient.set(client, n);
+    });
     pending++;
     let settled = false;
     const settle = (): void => {
