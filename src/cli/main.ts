@@ -121,4 +121,5 @@ program
   });
 
 (await import('./call.js')).registerCallCommand(program);
+(await import('./workflow.js')).registerWorkflowCommand(program);
 await program.parseAsync(process.argv);

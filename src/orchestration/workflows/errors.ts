@@ -16,4 +16,9 @@ export class WorkflowError extends VeloError {
     super(code, message, options);
     this.name = 'WorkflowError';
   }
+
+  /** Any velomcp error (of any copy of the package) with a `VELO_WORKFLOW_*` code. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof VeloError && value.code.startsWith('VELO_WORKFLOW_');
+  }
 }
