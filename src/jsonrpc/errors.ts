@@ -64,7 +64,10 @@ export type VeloErrorCode =
   | 'VELO_NOT_CONNECTED'
   | 'VELO_HTTP_ERROR'
   | 'VELO_SESSION_EXPIRED'
-  | 'VELO_PROTOCOL_ERROR';
+  | 'VELO_PROTOCOL_ERROR'
+  | 'VELO_QUEUE_FULL'
+  | 'VELO_WORKER_CRASHED'
+  | 'VELO_WORKER_TIMEOUT';
 
 /** A local failure with a stable string code; never sent on the wire. */
 export class VeloError extends Error {
