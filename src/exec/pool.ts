@@ -140,7 +140,6 @@ export class WorkerPool {
       filename: ENTRY.href,
       maxThreads: this.maxThreads,
       minThreads: Math.min(this.maxThreads, Math.floor(options.minThreads ?? 1)),
-      maxQueue: this.maxQueue,
       idleTimeout: options.idleTimeoutMs ?? 30_000,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
@@ -160,6 +159,11 @@ export class WorkerPool {
     if (outer?.aborted) {
       this.#cancelled++;
       throw new VeloError('VELO_REQUEST_CANCELLED', 'Cancelled before it started');
+    }
+    // The bound is ours (calls in flight ≤ threads + queue), so it holds exactly whatever piscina's state.
+    if (this.#running >= this.maxThreads + this.maxQueue) {
+      this.#rejected++;
+      throw new VeloError('VELO_QUEUE_FULL', `The worker pool queue is full (${this.maxQueue} calls waiting)`);
     }
     const { port1, port2 } = new MessageChannel();
     const kill = new AbortController();
@@ -206,10 +210,6 @@ export class WorkerPool {
         throw new VeloError('VELO_REQUEST_CANCELLED', 'The call was cancelled', { cause: err });
       }
       const message = (err as Error)?.message ?? String(err);
-      if (message === 'Task queue is at limit' || message === 'No task queue available and all Workers are busy') {
-        this.#rejected++;
-        throw new VeloError('VELO_QUEUE_FULL', `The worker pool queue is full (${this.maxQueue} calls waiting)`, { cause: err });
-      }
       if (this.#closed) throw new VeloError('VELO_CONNECTION_CLOSED', 'The worker pool is closed', { cause: err });
       this.#crashed++;
       throw new VeloError('VELO_WORKER_CRASHED', `The worker thread crashed: ${message}`, { cause: err });
