@@ -14,6 +14,7 @@ import { serveStdio } from '../transports/stdio/server.js';
 import { serveTcp } from '../transports/tcp/server.js';
 import { serveWebSocket } from '../transports/ws/server.js';
 import { loadServerModule } from './load-server.js';
+import { configureSharedWorkerPool } from '../exec/pool.js';
 
 /** Parses a TCP port number for commander. */
 export function parsePort(value: string): number {
@@ -30,6 +31,14 @@ interface ServeOptions {
   port?: number;
   maxMessageBytes?: number;
   stateless?: boolean;
+  poolSize?: number;
+  poolQueue?: number;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
 }
 
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
@@ -68,6 +77,10 @@ async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 
 }
 
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
+  // Worker tools (velomcp/exec) run on the shared pool; it starts on the first call, after this.
+  if (options.poolSize !== undefined || options.poolQueue !== undefined) {
+    configureSharedWorkerPool({ ...(options.poolSize === undefined ? {} : { maxThreads: options.poolSize }), ...(options.poolQueue === undefined ? {} : { maxQueue: options.poolQueue }) });
+  }
   if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
   // --ws and --tcp win over --http, so `npm start -- --ws` switches the default HTTP start to WebSocket.
   if ((options.ws || options.tcp) && !options.stdio) {
@@ -108,6 +121,8 @@ program
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
     return n;
   })
+  .option('--pool-size <n>', 'worker threads of the shared worker-tool pool (default: available CPUs)', positiveInt)
+  .option('--pool-queue <n>', 'most worker-tool calls waiting for a thread (default: 64 per thread); past it: -32010 busy', positiveInt)
   .action(async (modulePath: string, options: ServeOptions) => {
     try {
       await serve(modulePath, options);
