@@ -33,6 +33,7 @@ interface ServeOptions {
   stateless?: boolean;
   poolSize?: number;
   poolQueue?: number;
+  poolNice?: number;
 }
 
 function positiveInt(v: string): number {
@@ -78,8 +79,12 @@ async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 
 
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
   // Worker tools (velomcp/exec) run on the shared pool; it starts on the first call, after this.
-  if (options.poolSize !== undefined || options.poolQueue !== undefined) {
-    configureSharedWorkerPool({ ...(options.poolSize === undefined ? {} : { maxThreads: options.poolSize }), ...(options.poolQueue === undefined ? {} : { maxQueue: options.poolQueue }) });
+  if (options.poolSize !== undefined || options.poolQueue !== undefined || options.poolNice !== undefined) {
+    configureSharedWorkerPool({
+      ...(options.poolSize === undefined ? {} : { maxThreads: options.poolSize }),
+      ...(options.poolQueue === undefined ? {} : { maxQueue: options.poolQueue }),
+      ...(options.poolNice === undefined ? {} : { niceIncrement: options.poolNice }),
+    });
   }
   if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
   // --ws and --tcp win over --http, so `npm start -- --ws` switches the default HTTP start to WebSocket.
@@ -123,6 +128,11 @@ program
   })
   .option('--pool-size <n>', 'worker threads of the shared worker-tool pool (default: available CPUs)', positiveInt)
   .option('--pool-queue <n>', 'most worker-tool calls waiting for a thread (default: 64 per thread); past it: -32010 busy', positiveInt)
+  .option('--pool-nice <n>', 'Linux: nice increment (1-19) of the pool threads, so the event loop runs first', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 19) throw new InvalidArgumentError('must be an integer from 0 to 19');
+    return n;
+  })
   .action(async (modulePath: string, options: ServeOptions) => {
     try {
       await serve(modulePath, options);

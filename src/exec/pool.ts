@@ -29,6 +29,11 @@ export interface WorkerPoolOptions {
    * once, so the slot is free at once. Raise it for tools that clean up when signalled.
    */
   cancelGraceMs?: number;
+  /**
+   * Linux: added to the worker threads' nice value (0–19), so the OS runs the event loop thread (I/O,
+   * pings, small requests) ahead of CPU-bound tool work when cores are short. Default 0 (off).
+   */
+  niceIncrement?: number;
   /** V8 heap limits of each worker thread. */
   resourceLimits?: ResourceLimits;
 }
@@ -133,6 +138,7 @@ export class WorkerPool {
     positive('maxQueue', options.maxQueue, true);
     positive('idleTimeoutMs', options.idleTimeoutMs, true);
     positive('cancelGraceMs', options.cancelGraceMs, true);
+    positive('niceIncrement', options.niceIncrement, true);
     this.maxThreads = Math.floor(options.maxThreads ?? Math.max(1, availableParallelism()));
     this.maxQueue = Math.floor(options.maxQueue ?? this.maxThreads * 64);
     this.cancelGraceMs = options.cancelGraceMs ?? 0;
@@ -141,6 +147,7 @@ export class WorkerPool {
       maxThreads: this.maxThreads,
       minThreads: Math.min(this.maxThreads, Math.floor(options.minThreads ?? 1)),
       idleTimeout: options.idleTimeoutMs ?? 30_000,
+      ...(options.niceIncrement ? { niceIncrement: Math.floor(options.niceIncrement) } : {}),
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
     // Crashes are reported through the failing call; the pool replaces the thread itself.
