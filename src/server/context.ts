@@ -165,6 +165,25 @@ export class ServerRequestContext implements RequestContext {
     return this.#controller.signal;
   }
 
+  /**
+   * @internal What admission limits "per session" count by: the legacy session id when the transport gave
+   * one, else the connection itself (stdio, WebSocket, TCP); modern-era requests over HTTP share one key
+   * per principal.
+   */
+  get sessionKey(): unknown {
+    return this.#host.sessionId ?? (this.era === 'modern' && this.#host.principal !== '' ? `principal:${this.#host.principal}` : this.#host);
+  }
+
+  /**
+   * @internal Aborts the handler's signal without cancelling the request, so its answer (e.g. a deadline
+   * error) is still sent. Used by admission control when a request's deadline passes.
+   */
+  abortWork(reason: Error): void {
+    if (this.cancelled) return;
+    const signal = this.signal;
+    if (!signal.aborted) this.#controller?.abort(reason);
+  }
+
   /** Marks the request cancelled and aborts its signal. */
   cancel(reason: unknown): void {
     if (this.cancelled) return;

@@ -28,6 +28,7 @@ import type {
 import { Registry } from './registry.js';
 import { RequestStateCodec } from './request-state.js';
 import { TaskManager, TASKS_EXTENSION, type ToolTaskSpec } from './tasks/manager.js';
+import { AdmissionController } from '../exec/admission.js';
 
 /** @internal */
 export interface ToolEntry {
@@ -107,6 +108,8 @@ export class ServerCore {
   /** `"_meta":{…serverInfo…}` member text for modern results. */
   readonly serverInfoMeta: { [key: string]: unknown };
   readonly serverInfoMetaJson: string;
+  /** Admission control of tools/call, when configured. */
+  readonly admission: AdmissionController | undefined;
 
   /** Connections with an initialized legacy session. */
   readonly legacyListeners = new Set<LegacyListener>();
@@ -136,6 +139,8 @@ export class ServerCore {
     this.schemaCompiler = options.schemaCompiler;
     this.serverInfoMeta = { [MetaKey.serverInfo]: serverInfo };
     this.serverInfoMetaJson = JSON.stringify(this.serverInfoMeta);
+    const adm = options.admission;
+    this.admission = adm === undefined ? undefined : adm instanceof AdmissionController ? adm : new AdmissionController(adm);
     this.tools.onChange = () => this.#changed('tools');
     this.prompts.onChange = () => this.#changed('prompts');
     this.resources.onChange = () => this.#changed('resources');
