@@ -29,6 +29,7 @@ import { Registry } from './registry.js';
 import { RequestStateCodec } from './request-state.js';
 import { TaskManager, TASKS_EXTENSION, type ToolTaskSpec } from './tasks/manager.js';
 import { AdmissionController } from '../exec/admission.js';
+import { FanOut } from '../exec/fanout.js';
 
 /** @internal */
 export interface ToolEntry {
@@ -108,6 +109,8 @@ export class ServerCore {
   /** `"_meta":{…serverInfo…}` member text for modern results. */
   readonly serverInfoMeta: { [key: string]: unknown };
   readonly serverInfoMetaJson: string;
+  /** Batched delivery of server notifications to many subscribers. */
+  readonly fanOut: FanOut;
   /** Admission control of tools/call, when configured. */
   readonly admission: AdmissionController | undefined;
 
@@ -139,6 +142,7 @@ export class ServerCore {
     this.schemaCompiler = options.schemaCompiler;
     this.serverInfoMeta = { [MetaKey.serverInfo]: serverInfo };
     this.serverInfoMetaJson = JSON.stringify(this.serverInfoMeta);
+    this.fanOut = new FanOut(options.fanOutBatchSize ?? 256);
     const adm = options.admission;
     this.admission = adm === undefined ? undefined : adm instanceof AdmissionController ? adm : new AdmissionController(adm);
     this.tools.onChange = () => this.#changed('tools');
@@ -194,12 +198,12 @@ export class ServerCore {
     const legacy = this.legacyResourceSubs.get(uri);
     if (legacy && legacy.size > 0) {
       const msg = serializeNotification('notifications/resources/updated', { uri });
-      for (const l of legacy) l.send(msg);
+      this.fanOut.send(legacy, (l) => l.send(msg));
     }
     const modern = this.listenResourceSubs.get(uri);
-    if (modern) {
+    if (modern && modern.size > 0) {
       const head = `{"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":${JSON.stringify(uri)},"_meta":{"${MetaKey.subscriptionId}":`;
-      for (const s of modern) s.send(`${head}${s.idJson}}}}`);
+      this.fanOut.send(modern, (s) => s.send(`${head}${s.idJson}}}}`));
     }
   }
 
@@ -208,12 +212,12 @@ export class ServerCore {
     const method = LIST_CHANGED[kind];
     if (this.legacyListeners.size > 0) {
       const msg = serializeNotification(method);
-      for (const l of this.legacyListeners) l.send(msg);
+      this.fanOut.send(this.legacyListeners, (l) => l.send(msg));
     }
     const subs = this.listen[kind];
     if (subs.size > 0) {
       const head = `{"jsonrpc":"2.0","method":"${method}","params":{"_meta":{"${MetaKey.subscriptionId}":`;
-      for (const s of subs) s.send(`${head}${s.idJson}}}}`);
+      this.fanOut.send(subs, (s) => s.send(`${head}${s.idJson}}}}`));
     }
   }
 

@@ -54,6 +54,11 @@ export interface McpServerOptions {
    * See docs/performance.md.
    */
   admission?: AdmissionOptions | AdmissionController;
+  /**
+   * Receivers per event-loop turn when a notification (resources/updated, list_changed) goes to many
+   * subscribers; fan-outs up to this size are delivered at once. Default 256.
+   */
+  fanOutBatchSize?: number;
 }
 
 /** A value or a promise of it. */
