@@ -12,3 +12,5 @@ export type { WorkerPoolOptions, WorkerPoolStats, WorkerRunOptions, WorkerFuncti
 export { registerWorkerTool } from './worker-tool.js';
 export type { WorkerToolConfig } from './worker-tool.js';
 export type { WorkerToolContext, WorkerToolFunction } from './worker-protocol.js';
+export { FanOut } from './fanout.js';
+export type { FanOutStats } from './fanout.js';
