@@ -13,20 +13,32 @@ after(async () => {
   await closeSharedWorkerPool();
 });
 
-function setup(poolOptions: ConstructorParameters<typeof WorkerPool>[0] = {}, timeoutMs?: number) {
+/** `spinTimeoutMs` applies to the `spin` tool only, so the calls after it are not bound by it on a loaded machine. */
+function setup(poolOptions: ConstructorParameters<typeof WorkerPool>[0] = {}, spinTimeoutMs?: number) {
   const pool = new WorkerPool({ maxThreads: 1, ...poolOptions });
   pools.push(pool);
   const server = new McpServer({ name: 'pool-test', version: '1' });
   const tool = (name: string, exp: string, inputSchema: Record<string, unknown> = { type: "object" }, extra: object = {}) =>
-    registerWorkerTool(server, name, { module: MODULE, export: exp, pool, inputSchema, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...extra });
+    registerWorkerTool(server, name, { module: MODULE, export: exp, pool, inputSchema, ...extra });
   tool('echo', 'echo', { type: 'object', properties: { value: { type: 'string' } }, required: ['value'] });
   tool('progress', 'withProgress');
   tool('fails', 'fails');
   tool('crash', 'crash');
-  tool('spin', 'spin');
+  tool('spin', 'spin', { type: 'object' }, spinTimeoutMs === undefined ? {} : { timeoutMs: spinTimeoutMs });
   tool('cooperative', 'cooperative');
   const h = new Harness(server);
   return { pool, server, h };
+}
+
+/** Resolves when a worker says `started` on `channel` (bounded). */
+function started(channel: string): Promise<void> {
+  const bc = new BroadcastChannel(channel);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => (bc.close(), reject(new Error('the worker never started'))), 20_000);
+    bc.onmessage = (e) => {
+      if ((e as MessageEvent).data === 'started') (clearTimeout(timer), bc.close(), resolve());
+    };
+  });
 }
 
 const call = (h: Harness, name: string, args: object, id?: number, meta?: object) =>
@@ -99,8 +111,11 @@ test('a worker that overruns its timeout is stopped and the call answers "timed 
 test('cancelling a running call whose worker ignores the signal frees its slot at once', async () => {
   const { h, pool } = setup();
   await h.initialize();
-  h.conn.receive({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'spin', arguments: { ms: 60_000 } } });
-  await sleep(100);
+  const channel = `spin-${process.pid}-r`;
+  const running = started(channel);
+  h.conn.receive({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'spin', arguments: { ms: 60_000, channel } } });
+  await running;
+  await sleep(20);
   h.notify('notifications/cancelled', { requestId: 1, reason: 'user' });
   // One thread: the next call can only run if the spinning thread was stopped.
   const next = await call(h, 'echo', { value: 'next' });
@@ -114,7 +129,9 @@ test('cancelling a queued call removes it from the pool queue without running it
   const { h, pool } = setup({ cancelGraceMs: 0 });
   await h.initialize();
   const channel = `coop-${process.pid}-q`;
-  h.conn.receive({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'cooperative', arguments: { ms: 300, channel } } });
+  const running = started(channel);
+  h.conn.receive({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'cooperative', arguments: { ms: 1000, channel } } });
+  await running;
   h.conn.receive({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { value: 'queued' } } });
   for (let i = 0; i < 200 && pool.stats().queued === 0; i++) await sleep(5);
   assert.equal(pool.stats().queued, 1);
@@ -130,11 +147,22 @@ test('cancellation reaches the worker: its ctx.signal aborts and cooperative wor
   await h.initialize();
   const channel = `coop-${process.pid}-c`;
   const bc = new BroadcastChannel(channel);
-  const heard = new Promise<string>((resolve) => (bc.onmessage = (e) => resolve((e as MessageEvent).data as string)));
+  const messages: string[] = [];
+  const heard = (what: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} from the worker; heard ${JSON.stringify(messages)}`)), 20_000);
+      const check = (): void => {
+        const m = messages.find((x) => what.test(x));
+        if (m !== undefined) (clearTimeout(timer), resolve(m));
+      };
+      bc.onmessage = (e) => (messages.push((e as MessageEvent).data as string), check());
+      check();
+    });
   h.conn.receive({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'cooperative', arguments: { ms: 60_000, channel } } });
-  await sleep(200);
+  await heard(/^started$/); // cancel only once the worker runs, so the signal (not a queue removal) is what stops it
+  await sleep(20);
   h.notify('notifications/cancelled', { requestId: 1 });
-  assert.equal(await heard, 'aborted: cancelled');
+  assert.equal(await heard(/^aborted/), 'aborted: cancelled');
   bc.close();
   const next = await call(h, 'echo', { value: 'x' });
   assert.equal(next.result.content[0].text, 'echo x');
@@ -167,4 +195,21 @@ test('the shared pool takes its options before it starts and refuses them after'
 test('bad pool options are refused with VELO_INVALID_CONFIG', () => {
   assert.throws(() => new WorkerPool({ maxThreads: 0 }), { code: 'VELO_INVALID_CONFIG' });
   assert.throws(() => new WorkerPool({ maxQueue: -1 }), { code: 'VELO_INVALID_CONFIG' });
+});
+
+test('a request deadline (admission control) stops a worker that ignores its signal and answers -32012', async () => {
+  const pool = new WorkerPool({ maxThreads: 1 });
+  pools.push(pool);
+  const server = new McpServer({ name: 'pool-deadline', version: '1' }, { admission: {} });
+  registerWorkerTool(server, 'spin', { module: MODULE, export: 'spin', pool });
+  registerWorkerTool(server, 'echo', { module: MODULE, export: 'echo', pool });
+  const h = new Harness(server);
+  await h.initialize();
+  const r = await call(h, 'spin', { ms: 60_000 }, 1, { 'velomcp/timeoutMs': 300 });
+  assert.equal(r.error.code, ErrorCode.DeadlineExceeded);
+  assert.equal(r.error.data.phase, 'running');
+  // One thread: this runs only because the spinning thread was stopped at the deadline.
+  const next = await call(h, 'echo', { value: 'after' }, 2);
+  assert.equal(next.result.content[0].text, 'echo after');
+  assert.equal(server.admission!.stats().inFlight, 0);
 });
