@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import { VeloError } from '../jsonrpc/errors.js';
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import type { LoggingLevel, Meta } from '../protocol/types.js';
+import type { InputRequests, InputResponses } from '../server/input.js';
 import type { MainMessage, WorkerMessage, WorkerOutcome, WorkerTask } from './worker-protocol.js';
 
 const ENTRY = new URL('./worker-entry.js', import.meta.url);
@@ -50,6 +51,12 @@ export interface WorkerRunOptions {
   onProgress?: (progress: number, total?: number, message?: string) => void;
   /** Receives the worker's `ctx.log` calls. */
   onLog?: (level: LoggingLevel, data: unknown, logger?: string) => void;
+  /**
+   * Serves the worker's `ctx.input()`. A resolved value goes back to the worker; a rejection ends the call:
+   * the worker is stopped and `run` rejects with that same error (so an MRTR `input_required` signal
+   * thrown by the main thread's `ctx.input()` propagates as is). Without it, `ctx.input()` rejects.
+   */
+  onInput?: (requests: InputRequests) => Promise<InputResponses>;
   /** Passed to the worker as `ctx.meta`. Must be structured-cloneable. */
   meta?: Meta;
   /** Passed to the worker as `ctx.requestId`. */
@@ -175,7 +182,8 @@ export class WorkerPool {
     const { port1, port2 } = new MessageChannel();
     const kill = new AbortController();
     const grace = options.cancelGraceMs ?? this.cancelGraceMs;
-    let ended: 'timeout' | 'cancel' | undefined;
+    let ended: 'timeout' | 'cancel' | 'input' | undefined;
+    let inputError: unknown;
     let graceTimer: NodeJS.Timeout | undefined;
     let started = false;
     const stop = (why: 'timeout' | 'cancel'): void => {
@@ -194,6 +202,24 @@ export class WorkerPool {
       if (m.type === 'start') started = true;
       else if (m.type === 'progress') options.onProgress?.(m.progress, m.total, m.message);
       else if (m.type === 'log') options.onLog?.(m.level, m.data, m.logger);
+      else if (m.type === 'input') {
+        const onInput = options.onInput;
+        if (!onInput) {
+          port1.postMessage({ type: 'inputResult', seq: m.seq, ok: false, error: 'ctx.input() is not available for this call' } satisfies MainMessage);
+          return;
+        }
+        onInput(m.requests).then(
+          (value) => {
+            if (!ended) port1.postMessage({ type: 'inputResult', seq: m.seq, ok: true, value } satisfies MainMessage);
+          },
+          (err: unknown) => {
+            if (ended) return;
+            ended = 'input';
+            inputError = err;
+            kill.abort('input ended the call');
+          },
+        );
+      }
     });
     const task: WorkerTask = {
       module: hrefOf(ref.module),
@@ -208,6 +234,7 @@ export class WorkerPool {
     try {
       outcome = (await this.#piscina.run(task, { transferList: [port2], signal: kill.signal })) as WorkerOutcome;
     } catch (err) {
+      if (ended === 'input') throw inputError;
       if (ended === 'timeout') {
         this.#timedOut++;
         throw new VeloError('VELO_WORKER_TIMEOUT', `The call timed out after ${options.timeoutMs} ms`, { cause: err });
@@ -228,6 +255,7 @@ export class WorkerPool {
       outer?.removeEventListener('abort', onAbort);
       port1.close();
     }
+    if (ended === 'input') throw inputError;
     if (ended === 'timeout') {
       // The worker stopped on its own within the grace period; the call still timed out.
       this.#timedOut++;

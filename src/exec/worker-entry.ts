@@ -5,6 +5,7 @@
  * from a crash of the thread.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { InputResponses } from '../server/input.js';
 import type { WorkerTask, WorkerOutcome, WorkerToolContext, WorkerMessage, MainMessage } from './worker-protocol.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -28,14 +29,28 @@ function errorOf(err: unknown): { name: string; message: string } {
 export default async function runWorkerTask(task: WorkerTask): Promise<WorkerOutcome> {
   const port: MessagePort = task.port;
   const controller = new AbortController();
+  const waiting = new Map<number, { resolve: (v: InputResponses) => void; reject: (e: Error) => void }>();
+  let seq = 0;
   port.on('message', (m: MainMessage) => {
     if (m.type === 'cancel') controller.abort(new Error(m.reason));
+    else if (m.type === 'inputResult') {
+      const w = waiting.get(m.seq);
+      waiting.delete(m.seq);
+      if (w && m.ok) w.resolve(m.value);
+      else if (w && !m.ok) w.reject(new Error(m.error));
+    }
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
   const ctx: WorkerToolContext = {
     signal: controller.signal,
     progress: (progress, total, message) => post({ type: 'progress', progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) }),
     log: (level, data, logger) => post({ type: 'log', level, data, ...(logger === undefined ? {} : { logger }) }),
+    input: (requests) =>
+      new Promise<InputResponses>((resolve, reject) => {
+        const n = ++seq;
+        waiting.set(n, { resolve, reject });
+        post({ type: 'input', seq: n, requests });
+      }),
     meta: task.meta,
     requestId: task.requestId,
   };

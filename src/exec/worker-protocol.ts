@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import type { LoggingLevel, Meta } from '../protocol/types.js';
+import type { InputRequests, InputResponses } from '../server/input.js';
 
 /**
  * What a worker tool function receives as its second argument (the worker-thread side of `RequestContext`).
@@ -20,6 +21,14 @@ export interface WorkerToolContext {
   progress(progress: number, total?: number, message?: string): void;
   /** Sends `notifications/message` through the request's context (its level filter applies). */
   log(level: LoggingLevel, data: unknown, logger?: string): void;
+  /**
+   * Asks the client for input (elicitation, sampling, roots) through the main thread's `ctx.input()`.
+   * Legacy era: the requests go to the client and this resolves with its answers. Modern era (MRTR): the
+   * first attempt ends the call with an `input_required` result (this worker run is stopped) and the retry
+   * runs the function again from the start, when `input()` resolves at once with the answers the client
+   * sent; so ask in the same order every time.
+   */
+  input(requests: InputRequests): Promise<InputResponses>;
   /** The request's `params._meta` (a structured-clone copy). */
   readonly meta: Meta;
   /** The JSON-RPC id of the request. */
@@ -46,7 +55,11 @@ export type WorkerOutcome = { ok: true; result: unknown } | { ok: false; error: 
 export type WorkerMessage =
   | { type: 'start' }
   | { type: 'progress'; progress: number; total?: number; message?: string }
-  | { type: 'log'; level: LoggingLevel; data: unknown; logger?: string };
+  | { type: 'log'; level: LoggingLevel; data: unknown; logger?: string }
+  | { type: 'input'; seq: number; requests: InputRequests };
 
 /** @internal Main → worker. */
-export type MainMessage = { type: 'cancel'; reason: string };
+export type MainMessage =
+  | { type: 'cancel'; reason: string }
+  | { type: 'inputResult'; seq: number; ok: true; value: InputResponses }
+  | { type: 'inputResult'; seq: number; ok: false; error: string };

@@ -39,7 +39,7 @@ function toolError(text: string): CallToolResult {
  * - cancellation (`notifications/cancelled`, closed connection) → the worker's `ctx.signal` aborts and the
  *   thread is stopped after the pool's `cancelGraceMs`; no answer is sent (MCP `basic/utilities/cancellation`).
  *
- * `ctx.input()` is not available inside workers (ask for input on the main thread before or after).
+ * `ctx.input()` in the worker goes through the main thread's `ctx.input()` (both eras; see `WorkerToolContext.input`).
  * @throws VeloError as `McpServer.registerTool` does.
  */
 export function registerWorkerTool<S extends SchemaInput = JsonSchema>(server: McpServer, name: string, config: WorkerToolConfig<S>): Registration {
@@ -57,6 +57,7 @@ export function registerWorkerTool<S extends SchemaInput = JsonSchema>(server: M
         ...(cancelGraceMs === undefined ? {} : { cancelGraceMs }),
         onProgress: (p, t, m) => ctx.progress(p, t, m),
         onLog: (level, data, logger) => ctx.log(level, data, logger),
+        onInput: (requests) => ctx.input(requests),
         meta: ctx._meta,
         requestId: ctx.requestId,
       });

@@ -213,3 +213,28 @@ test('a request deadline (admission control) stops a worker that ignores its sig
   assert.equal(next.result.content[0].text, 'echo after');
   assert.equal(server.admission!.stats().inFlight, 0);
 });
+
+test('ctx.input() in a worker reaches the client: legacy server→client request, modern input_required round trip', async () => {
+  const pool = new WorkerPool({ maxThreads: 1 });
+  pools.push(pool);
+  const server = new McpServer({ name: 'pool-input', version: '1' });
+  registerWorkerTool(server, 'asks', { module: MODULE, export: 'asks', pool });
+  // Legacy era: the elicitation goes to the client, the worker resumes with the answer.
+  const legacy = new Harness(server);
+  await legacy.initialize({ elicitation: {} });
+  legacy.conn.receive({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'asks', arguments: {} } });
+  const ask = await legacy.waitFor((m) => m.message.method === 'elicitation/create', 10_000);
+  legacy.conn.receive({ jsonrpc: '2.0', id: ask.message.id, result: { action: 'accept', content: { name: 'Ada' } } });
+  assert.equal((await legacy.waitFor((m) => m.message.id === 1 && 'result' in m.message, 10_000)).message.result.content[0].text, 'hello Ada');
+  // Modern era: the first attempt ends with input_required; the retry carries the answer.
+  const modern = new Harness(server);
+  const first = await modern.modern('tools/call', { name: 'asks', arguments: {} }, { elicitation: {} });
+  assert.equal(first.result.resultType, 'input_required');
+  assert.equal(first.result.inputRequests.name.method, 'elicitation/create');
+  const second = await modern.modern('tools/call', { name: 'asks', arguments: {}, inputResponses: { name: { action: 'accept', content: { name: 'Grace' } } }, requestState: first.result.requestState }, { elicitation: {} });
+  assert.equal(second.result.content[0].text, 'hello Grace');
+  // A client without the capability: the call answers with the capability error, the pool keeps serving.
+  const bare = new Harness(server);
+  const refused = await bare.modern('tools/call', { name: 'asks', arguments: {} }, {});
+  assert.equal(refused.error.code, ErrorCode.MissingRequiredClientCapability);
+});
