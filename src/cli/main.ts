@@ -160,6 +160,7 @@ program
   });
 
 (await import('./call.js')).registerCallCommand(program);
+(await import('./workflow.js')).registerWorkflowCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
