@@ -4,6 +4,7 @@
  */
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import { serializeNotification } from '../jsonrpc/message.js';
+import { fanoutClock, publishFanout } from '../observability/channels.js';
 import { MetaKey } from '../protocol/meta.js';
 import type {
   CacheHint,
@@ -186,6 +187,7 @@ export class ServerCore {
 
   /** Sends `notifications/resources/updated` to every legacy session and listen stream subscribed to `uri`. */
   resourceUpdated(uri: string): void {
+    const t0 = fanoutClock();
     const legacy = this.legacyResourceSubs.get(uri);
     if (legacy && legacy.size > 0) {
       const msg = serializeNotification('notifications/resources/updated', { uri });
@@ -196,11 +198,13 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":${JSON.stringify(uri)},"_meta":{"${MetaKey.subscriptionId}":`;
       for (const s of modern) s.send(`${head}${s.idJson}}}}`);
     }
+    if (t0) publishFanout('notifications/resources/updated', (legacy?.size ?? 0) + (modern?.size ?? 0), t0);
   }
 
   /** Sends list_changed for `kind` now to every listener (bypassing coalescing). */
   emitListChanged(kind: ListKind): void {
     const method = LIST_CHANGED[kind];
+    const t0 = fanoutClock();
     if (this.legacyListeners.size > 0) {
       const msg = serializeNotification(method);
       for (const l of this.legacyListeners) l.send(msg);
@@ -210,6 +214,7 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"${method}","params":{"_meta":{"${MetaKey.subscriptionId}":`;
       for (const s of subs) s.send(`${head}${s.idJson}}}}`);
     }
+    if (t0) publishFanout(method, this.legacyListeners.size + subs.size, t0);
   }
 
   #hasCompleters(): boolean {
