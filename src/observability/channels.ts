@@ -107,6 +107,17 @@ export interface ClientRequestEvent {
   result?: unknown;
 }
 
+/** A handler's `ctx.log(...)` call (`velomcp:server:log`), published whatever the client's log level. */
+export interface HandlerLogEvent {
+  /** The MCP (syslog) level: debug, info, notice, warning, error, critical, alert, emergency. */
+  readonly level: string;
+  readonly data: unknown;
+  readonly logger: string | undefined;
+  readonly method: string;
+  readonly requestId: JsonRpcId;
+  readonly sessionId: string | undefined;
+}
+
 /** The channels, by stable name. */
 export const channels = {
   requestStart: diagnostics_channel.channel('velomcp:server:request:start'),
@@ -117,6 +128,7 @@ export const channels = {
   connectionOpen: diagnostics_channel.channel('velomcp:server:connection:open'),
   connectionClose: diagnostics_channel.channel('velomcp:server:connection:close'),
   fanout: diagnostics_channel.channel('velomcp:server:fanout'),
+  log: diagnostics_channel.channel('velomcp:server:log'),
   clientRequestStart: diagnostics_channel.channel('velomcp:client:request:start'),
   clientRequestEnd: diagnostics_channel.channel('velomcp:client:request:end'),
 } as const;
@@ -134,6 +146,7 @@ export interface ChannelMessages {
   connectionOpen: ConnectionEvent;
   connectionClose: ConnectionEvent;
   fanout: FanoutEvent;
+  log: HandlerLogEvent;
   clientRequestStart: ClientRequestEvent;
   clientRequestEnd: ClientRequestEvent;
 }

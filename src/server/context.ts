@@ -10,6 +10,7 @@ import type { OutboundRequests } from '../protocol/outbound.js';
 import type { ProtocolEra } from '../protocol/versions.js';
 import type { ClientCapabilities, Implementation, InputRequest, LoggingLevel, Meta } from '../protocol/types.js';
 import { LOGGING_LEVELS } from '../protocol/types.js';
+import { channels, type HandlerLogEvent } from '../observability/channels.js';
 import { InputRequiredSignal, type InputRequests, type InputResponses } from './input.js';
 
 /** What a handler can see and do while it serves one request. */
@@ -193,6 +194,7 @@ export class ServerRequestContext implements RequestContext {
   }
 
   log(level: LoggingLevel, data: unknown, logger?: string): void {
+    if (channels.log.hasSubscribers) channels.log.publish({ level, data, logger, method: this.method, requestId: this.requestId, sessionId: this.sessionId } satisfies HandlerLogEvent);
     const threshold = this.era === 'modern' ? (this._meta['io.modelcontextprotocol/logLevel'] as string | undefined) : this.#host.sessionLogLevel;
     if (this.era === 'modern' && threshold === undefined) return;
     if (threshold !== undefined && (LEVEL_RANK.get(level) ?? 0) < (LEVEL_RANK.get(threshold) ?? 0)) return;
