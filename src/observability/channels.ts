@@ -7,7 +7,9 @@
  * and end are the *same* object, so a subscriber may keep state on it between the two (in a WeakMap keyed
  * by the event; never by adding properties others could read).
  *
- * Channel names are stable API (`velomcp:` prefix); see docs/operating.md.
+ * Channel names are stable API (`velomcp:` prefix); see docs/operating.md. Publishers check only the opening
+ * channel of a pair (request start, session open, connection open): subscribe to it too when using
+ * `diagnostics_channel` directly ({@link subscribe} does this for you).
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
@@ -151,6 +153,14 @@ export interface ChannelMessages {
   clientRequestEnd: ClientRequestEvent;
 }
 
+const noop = (): void => {};
+const PAIRS: ReadonlyArray<[ChannelName, ChannelName]> = [
+  ['requestEnd', 'requestStart'],
+  ['sessionClose', 'sessionOpen'],
+  ['connectionClose', 'connectionOpen'],
+  ['clientRequestEnd', 'clientRequestStart'],
+];
+
 /** Handlers for some channels, as given to {@link subscribe}. */
 export type Subscribers = { [K in ChannelName]?: (event: ChannelMessages[K]) => void };
 
@@ -164,8 +174,12 @@ export type Subscribers = { [K in ChannelName]?: (event: ChannelMessages[K]) => 
  */
 export function subscribe(handlers: Subscribers): () => void {
   const done: Array<() => void> = [];
-  for (const name of Object.keys(handlers) as ChannelName[]) {
-    const fn = handlers[name] as ((message: unknown, name: string | symbol) => void) | undefined;
+  const all: Subscribers = { ...handlers };
+  // Publishers test only the opening channel (one property read on the hot path): an end or close subscriber
+  // needs a listener on its start or open channel too.
+  for (const [end, start] of PAIRS) if (all[end] && !all[start]) (all as Record<string, () => void>)[start] = noop;
+  for (const name of Object.keys(all) as ChannelName[]) {
+    const fn = all[name] as ((message: unknown, name: string | symbol) => void) | undefined;
     if (!fn) continue;
     const ch = channels[name];
     const listener = (m: unknown): void => fn(m, name);

@@ -198,7 +198,7 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":${JSON.stringify(uri)},"_meta":{"${MetaKey.subscriptionId}":`;
       for (const s of modern) s.send(`${head}${s.idJson}}}}`);
     }
-    if (t0) publishFanout('notifications/resources/updated', (legacy?.size ?? 0) + (modern?.size ?? 0), t0);
+    if (t0 && (legacy?.size || modern?.size)) publishFanout('notifications/resources/updated', (legacy?.size ?? 0) + (modern?.size ?? 0), t0);
   }
 
   /** Sends list_changed for `kind` now to every listener (bypassing coalescing). */
@@ -214,7 +214,7 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"${method}","params":{"_meta":{"${MetaKey.subscriptionId}":`;
       for (const s of subs) s.send(`${head}${s.idJson}}}}`);
     }
-    if (t0) publishFanout(method, this.legacyListeners.size + subs.size, t0);
+    if (t0 && this.legacyListeners.size + subs.size > 0) publishFanout(method, this.legacyListeners.size + subs.size, t0);
   }
 
   #hasCompleters(): boolean {
