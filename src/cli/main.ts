@@ -6,6 +6,7 @@
  *   velomcp serve <module> --http [--port N]         serve it over Streamable HTTP at http://127.0.0.1:N/mcp
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
+ *   ... [--metrics [port]] [--metrics-token T] [--dashboard [port]] [--log-requests [level]]   operations (docs/operating.md)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';
@@ -13,6 +14,7 @@ import { serveHttp } from '../transports/http/node.js';
 import { serveStdio } from '../transports/stdio/server.js';
 import { serveTcp } from '../transports/tcp/server.js';
 import { serveWebSocket } from '../transports/ws/server.js';
+import { setUpObservability, type ObservabilityFlags } from '../observability/serve.js';
 import { loadServerModule } from './load-server.js';
 
 /** Parses a TCP port number for commander. */
@@ -22,7 +24,7 @@ export function parsePort(value: string): number {
   return n;
 }
 
-interface ServeOptions {
+interface ServeOptions extends ObservabilityFlags {
   stdio?: boolean;
   http?: boolean;
   ws?: boolean;
@@ -35,7 +37,9 @@ interface ServeOptions {
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
   const server = await loadServerModule(modulePath);
   const envPort = process.env.PORT === undefined || process.env.PORT === '' ? undefined : parsePort(process.env.PORT);
+  const observability = await setUpObservability(options, true);
   const handle = await serveHttp(server, {
+    ...(observability.httpRoutes && { routes: observability.httpRoutes }),
     host: '127.0.0.1',
     port: options.port ?? envPort ?? 3000,
     path: '/mcp',
@@ -44,6 +48,7 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
     ...(options.maxMessageBytes === undefined ? {} : { maxBodyBytes: options.maxMessageBytes }),
   });
   process.stderr.write(`velomcp: serving MCP over Streamable HTTP at ${handle.url}\n`);
+  for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const stop = (): void => {
     server.close();
     void handle.close().then(() => process.exit(0));
@@ -57,8 +62,10 @@ async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 
   const server = await loadServerModule(modulePath);
   const envPort = process.env.PORT === undefined || process.env.PORT === '' ? undefined : parsePort(process.env.PORT);
   const common = { host: '127.0.0.1', port: options.port ?? envPort ?? 3000, ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }) };
+  const observability = await setUpObservability(options, false);
   const handle = kind === 'ws' ? await serveWebSocket(server, { ...common, path: '/mcp' }) : await serveTcp(server, common);
   process.stderr.write(`velomcp: serving MCP over ${kind === 'ws' ? 'WebSocket (subprotocol mcp)' : 'TCP (newline-delimited JSON)'} at ${handle.url}\n`);
+  for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const stop = (): void => {
     server.close();
     void handle.close().then(() => process.exit(0));
@@ -80,6 +87,8 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
     return;
   }
   const server = await loadServerModule(modulePath);
+  const observability = await setUpObservability(options, false);
+  for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const handle = serveStdio(server, options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes });
   const stop = (): void => {
     void handle.close();
@@ -108,6 +117,10 @@ program
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
     return n;
   })
+  .option('--metrics [port]', 'expose Prometheus /metrics, /healthz and /readyz: on the MCP HTTP server, or on their own 127.0.0.1 port (free one when none given)', parsePort)
+  .option('--metrics-token <token>', 'require Authorization: Bearer <token> on /metrics (default: $VELOMCP_METRICS_TOKEN)')
+  .option('--dashboard [port]', 'serve the live dashboard on its own 127.0.0.1 port (free one when none given)', parsePort)
+  .option('--log-requests [level]', 'one JSON log line per request on stderr (pino; level default info)')
   .action(async (modulePath: string, options: ServeOptions) => {
     try {
       await serve(modulePath, options);
