@@ -193,7 +193,6 @@ export function subscribe(handlers: Subscribers): () => void {
 
 // ---- publishing helpers (used by the server, its transports and the client; call only behind hasSubscribers) ----
 
-const requestEvents = new WeakMap<object, ServerRequestEvent>();
 
 function targetOf(params: JsonObject | undefined, method: string): [string | undefined, ServerRequestEvent['targetKind']] {
   if (!params) return [undefined, undefined];
@@ -209,8 +208,17 @@ export interface ConnectionFacts {
   readonly sessionId: string | undefined;
 }
 
-/** @internal Publishes a request start; `context` keys the event until {@link publishRequestEnd}. */
-export function publishRequestStart(conn: ConnectionFacts, context: { requestId: JsonRpcId; method: string; era: 'legacy' | 'modern'; protocolVersion: string }, params: JsonObject | undefined): void {
+/** What the dispatcher's request context offers the seam: its facts, and a slot that holds the event. */
+export interface ObservedContext {
+  readonly requestId: JsonRpcId;
+  readonly method: string;
+  readonly era: 'legacy' | 'modern';
+  readonly protocolVersion: string;
+  observed: object | undefined;
+}
+
+/** @internal Publishes a request start; the event waits in `context.observed` until {@link publishRequestEnd}. */
+export function publishRequestStart(conn: ConnectionFacts, context: ObservedContext, params: JsonObject | undefined): void {
   const [target, targetKind] = targetOf(params, context.method);
   const event: ServerRequestEvent = {
     method: context.method,
@@ -225,15 +233,15 @@ export function publishRequestStart(conn: ConnectionFacts, context: { requestId:
     context,
     startTime: performance.now(),
   };
-  requestEvents.set(context, event);
+  context.observed = event;
   channels.requestStart.publish(event);
 }
 
 /** @internal Publishes the end of a request started with {@link publishRequestStart} (no-op otherwise). */
-export function publishRequestEnd(context: object, outcome: RequestOutcome, resultOrError?: unknown): void {
-  const event = requestEvents.get(context);
+export function publishRequestEnd(context: ObservedContext, outcome: RequestOutcome, resultOrError?: unknown): void {
+  const event = context.observed as ServerRequestEvent | undefined;
   if (!event) return;
-  requestEvents.delete(context);
+  context.observed = undefined;
   event.duration = (performance.now() - event.startTime) / 1000;
   if (outcome === 'error') event.error = resultOrError as JsonRpcErrorObject;
   else if (outcome === 'ok') {

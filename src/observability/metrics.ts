@@ -65,6 +65,11 @@ export class McpMetrics {
   readonly fanoutDuration: Histogram<'mcp_method_name'>;
   readonly fanoutRecipients: Counter<'mcp_method_name'>;
   readonly #targets = new Set<string>();
+  /** Histogram children (and the error counter child) by label key: label hashing happens once per series. */
+  readonly #serverSeries = new Map<string, { histogram: { observe(v: number): void }; errors: { inc(): void } | undefined }>();
+  readonly #clientSeries = new Map<string, { observe(v: number): void }>();
+  /** Requests in flight by transport; read into the gauge at scrape time. */
+  readonly #inFlight = new Map<string, number>();
   readonly #maxTargets: number;
   readonly #off: () => void;
 
@@ -96,14 +101,23 @@ export class McpMetrics {
     });
     this.sessions = new Gauge({ name: 'velomcp_sessions_active', help: 'Open legacy-era sessions.', labelNames: ['transport'], registers });
     this.connections = new Gauge({ name: 'velomcp_connections_active', help: 'Open server connections by velomcp transport kind.', labelNames: ['transport'], registers });
-    this.inFlight = new Gauge({ name: 'velomcp_requests_in_flight', help: 'Requests being served right now.', labelNames: ['transport'], registers });
+    const inFlight = this.#inFlight;
+    this.inFlight = new Gauge({
+      name: 'velomcp_requests_in_flight',
+      help: 'Requests being served right now.',
+      labelNames: ['transport'],
+      registers,
+      collect(this: Gauge<'transport'>) {
+        for (const [transport, n] of inFlight) this.set({ transport }, n);
+      },
+    });
     this.errors = new Counter({ name: 'velomcp_errors_total', help: 'Requests that ended in an error, by error.type (JSON-RPC code, tool_error, cancelled).', labelNames: ['error_type', 'mcp_method_name'], registers });
     this.rejected = new Counter({ name: 'velomcp_rejected_messages_total', help: 'Messages answered with an error before any handler ran (parse errors, unknown methods, bad _meta).', labelNames: ['error_type', 'transport'], registers });
     this.fanoutDuration = new Histogram({ name: 'velomcp_fanout_duration_seconds', help: 'Time to write one notification to all its listeners, in seconds.', labelNames: ['mcp_method_name'], buckets: [0.0001, 0.0005, 0.001, 0.005, ...buckets], registers });
     this.fanoutRecipients = new Counter({ name: 'velomcp_fanout_recipients_total', help: 'Notifications written by fan-out, counted per listener.', labelNames: ['mcp_method_name'], registers });
 
     this.#off = subscribe({
-      requestStart: (e) => this.inFlight.inc({ transport: e.transport }),
+      requestStart: (e) => void this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 0) + 1),
       requestEnd: (e) => this.#onServerEnd(e),
       requestRejected: (e) => this.rejected.inc({ error_type: String(e.error.code), transport: e.transport }),
       sessionOpen: (e) => this.sessions.inc({ transport: e.transport }),
@@ -151,17 +165,29 @@ export class McpMetrics {
   }
 
   #onServerEnd(e: ServerRequestEvent): void {
-    this.inFlight.dec({ transport: e.transport });
+    this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 1) - 1);
     const code = e.outcome === 'error' ? e.error?.code : undefined;
-    const labels = this.#labels(e, e.transport, code);
-    this.serverOperationDuration.observe(labels, e.duration ?? 0);
-    if (labels.error_type !== undefined) this.errors.inc({ error_type: labels.error_type, mcp_method_name: e.method });
+    const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
+    const k = `${e.method}\u0000${target}\u0000${e.protocolVersion}\u0000${e.transport}\u0000${e.outcome ?? ''}\u0000${code ?? ''}`;
+    let s = this.#serverSeries.get(k);
+    if (!s) {
+      const labels = this.#labels(e, e.transport, code);
+      const errorType = labels.error_type;
+      s = { histogram: this.serverOperationDuration.labels(labels), errors: errorType === undefined ? undefined : this.errors.labels({ error_type: errorType, mcp_method_name: e.method }) };
+      this.#serverSeries.set(k, s);
+    }
+    s.histogram.observe(e.duration ?? 0);
+    s.errors?.inc();
   }
 
   #onClientEnd(e: ClientRequestEvent): void {
     const err = e.error as { code?: unknown } | undefined;
     const code = e.outcome === 'error' && (typeof err?.code === 'number' || typeof err?.code === 'string') ? err.code : undefined;
-    this.clientOperationDuration.observe(this.#labels(e, undefined, code), e.duration ?? 0);
+    const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
+    const k = `${e.method}\u0000${target}\u0000${e.protocolVersion ?? ''}\u0000${e.outcome ?? ''}\u0000${code ?? ''}`;
+    let h = this.#clientSeries.get(k);
+    if (!h) this.#clientSeries.set(k, (h = this.clientOperationDuration.labels(this.#labels(e, undefined, code))));
+    h.observe(e.duration ?? 0);
   }
 
   /** The Prometheus text exposition of every metric in the registry. */

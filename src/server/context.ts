@@ -127,6 +127,8 @@ export class ServerRequestContext implements RequestContext {
   #roundCursor = 0;
   /** True when this retry's inputResponses were consumed by an `input()` call. */
   consumedResponses = false;
+  /** @internal The observability event of this request while it is served (set only when someone listens). */
+  observed: object | undefined = undefined;
 
   constructor(
     host: ContextHost,
