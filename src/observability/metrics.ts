@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { subscribe, type ClientRequestEvent, type ServerRequestEvent } from './channels.js';
 import { DURATION_BUCKETS, errorTypeOf, networkOf } from './semconv.js';
+import { SeriesHistogram, type HistogramSeries } from './series-histogram.js';
 
 /** Options of {@link McpMetrics}. */
 export interface McpMetricsOptions {
@@ -25,18 +26,6 @@ export interface McpMetricsOptions {
   maxTargets?: number;
 }
 
-const OPERATION_LABELS = [
-  'mcp_method_name',
-  'mcp_protocol_version',
-  'network_transport',
-  'network_protocol_name',
-  'gen_ai_tool_name',
-  'gen_ai_prompt_name',
-  'gen_ai_operation_name',
-  'rpc_response_status_code',
-  'error_type',
-] as const;
-type OperationLabel = (typeof OPERATION_LABELS)[number];
 type Labels<T extends string> = Partial<Record<T, string>>;
 
 /**
@@ -54,8 +43,8 @@ type Labels<T extends string> = Partial<Record<T, string>>;
 export class McpMetrics {
   /** The registry holding every metric (expose it with {@link McpMetrics.metrics} or {@link metricsHandler}). */
   readonly registry: Registry;
-  readonly serverOperationDuration: Histogram<OperationLabel>;
-  readonly clientOperationDuration: Histogram<OperationLabel>;
+  readonly serverOperationDuration: SeriesHistogram;
+  readonly clientOperationDuration: SeriesHistogram;
   readonly serverSessionDuration: Histogram<'mcp_protocol_version' | 'network_transport' | 'network_protocol_name'>;
   readonly sessions: Gauge<'transport'>;
   readonly connections: Gauge<'transport'>;
@@ -66,8 +55,8 @@ export class McpMetrics {
   readonly fanoutRecipients: Counter<'mcp_method_name'>;
   readonly #targets = new Set<string>();
   /** Histogram children (and the error counter child) by label key: label hashing happens once per series. */
-  readonly #serverSeries = new Map<string, { histogram: { observe(v: number): void }; errors: { inc(): void } | undefined }>();
-  readonly #clientSeries = new Map<string, { observe(v: number): void }>();
+  readonly #serverSeries = new Map<string, { histogram: HistogramSeries; errors: { inc(): void } | undefined }>();
+  readonly #clientSeries = new Map<string, HistogramSeries>();
   /** Requests in flight by transport; read into the gauge at scrape time. */
   readonly #inFlight = new Map<string, number>();
   readonly #maxTargets: number;
@@ -78,17 +67,15 @@ export class McpMetrics {
     const buckets = [...(options.buckets ?? DURATION_BUCKETS)];
     this.#maxTargets = options.maxTargets ?? 1000;
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.serverOperationDuration = new Histogram({
+    this.serverOperationDuration = new SeriesHistogram({
       name: 'mcp_server_operation_duration_seconds',
       help: 'MCP request duration as observed by the server (mcp.server.operation.duration), in seconds.',
-      labelNames: OPERATION_LABELS,
       buckets,
       registers,
     });
-    this.clientOperationDuration = new Histogram({
+    this.clientOperationDuration = new SeriesHistogram({
       name: 'mcp_client_operation_duration_seconds',
       help: 'MCP request duration as observed by the client, from send until the answer (mcp.client.operation.duration), in seconds.',
-      labelNames: OPERATION_LABELS,
       buckets,
       registers,
     });
@@ -146,8 +133,8 @@ export class McpMetrics {
     return name;
   }
 
-  #labels(e: ServerRequestEvent | ClientRequestEvent, transport: string | undefined, code: number | string | undefined): Labels<OperationLabel> {
-    const labels: Labels<OperationLabel> = { mcp_method_name: e.method };
+  #labels(e: ServerRequestEvent | ClientRequestEvent, transport: string | undefined, code: number | string | undefined): Record<string, string> {
+    const labels: Record<string, string> = { mcp_method_name: e.method };
     if (e.protocolVersion !== undefined) labels.mcp_protocol_version = e.protocolVersion;
     if (transport !== undefined) {
       const net = networkOf(transport);
@@ -173,10 +160,10 @@ export class McpMetrics {
     if (!s) {
       const labels = this.#labels(e, e.transport, code);
       const errorType = labels.error_type;
-      s = { histogram: this.serverOperationDuration.labels(labels), errors: errorType === undefined ? undefined : this.errors.labels({ error_type: errorType, mcp_method_name: e.method }) };
+      s = { histogram: this.serverOperationDuration.series(k, labels), errors: errorType === undefined ? undefined : this.errors.labels({ error_type: errorType, mcp_method_name: e.method }) };
       this.#serverSeries.set(k, s);
     }
-    s.histogram.observe(e.duration ?? 0);
+    this.serverOperationDuration.observe(s.histogram, e.duration ?? 0);
     s.errors?.inc();
   }
 
@@ -186,8 +173,8 @@ export class McpMetrics {
     const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
     const k = `${e.method}\u0000${target}\u0000${e.protocolVersion ?? ''}\u0000${e.outcome ?? ''}\u0000${code ?? ''}`;
     let h = this.#clientSeries.get(k);
-    if (!h) this.#clientSeries.set(k, (h = this.clientOperationDuration.labels(this.#labels(e, undefined, code))));
-    h.observe(e.duration ?? 0);
+    if (!h) this.#clientSeries.set(k, (h = this.clientOperationDuration.series(k, this.#labels(e, undefined, code))));
+    this.clientOperationDuration.observe(h, e.duration ?? 0);
   }
 
   /** The Prometheus text exposition of every metric in the registry. */
