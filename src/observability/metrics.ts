@@ -56,6 +56,11 @@ export class McpMetrics {
   readonly #targets = new Set<string>();
   /** Histogram children (and the error counter child) by label key: label hashing happens once per series. */
   readonly #serverSeries = new Map<string, { histogram: HistogramSeries; errors: { inc(): void } | undefined }>();
+  /**
+   * Successful requests' series by method → target → protocol version → transport: lookups by strings the
+   * dispatcher already holds (hashes cached), without building a key per call.
+   */
+  readonly #okSeries = new Map<string, Map<string, Map<string, Map<string, HistogramSeries>>>>();
   readonly #clientSeries = new Map<string, HistogramSeries>();
   /** Requests in flight by transport; read into the gauge at scrape time. */
   readonly #inFlight = new Map<string, number>();
@@ -153,8 +158,23 @@ export class McpMetrics {
 
   #onServerEnd(e: ServerRequestEvent): void {
     this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 1) - 1);
-    const code = e.outcome === 'error' ? e.error?.code : undefined;
     const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
+    if (e.outcome === 'ok') {
+      let byTarget = this.#okSeries.get(e.method);
+      if (!byTarget) this.#okSeries.set(e.method, (byTarget = new Map()));
+      let byVersion = byTarget.get(target);
+      if (!byVersion) byTarget.set(target, (byVersion = new Map()));
+      let byTransport = byVersion.get(e.protocolVersion);
+      if (!byTransport) byVersion.set(e.protocolVersion, (byTransport = new Map()));
+      let series = byTransport.get(e.transport);
+      if (!series) {
+        const k = `${e.method}\u0000${target}\u0000${e.protocolVersion}\u0000${e.transport}\u0000ok\u0000`;
+        byTransport.set(e.transport, (series = this.serverOperationDuration.series(k, this.#labels(e, e.transport, undefined))));
+      }
+      this.serverOperationDuration.observe(series, e.duration ?? 0);
+      return;
+    }
+    const code = e.outcome === 'error' ? e.error?.code : undefined;
     const k = `${e.method}\u0000${target}\u0000${e.protocolVersion}\u0000${e.transport}\u0000${e.outcome ?? ''}\u0000${code ?? ''}`;
     let s = this.#serverSeries.get(k);
     if (!s) {
