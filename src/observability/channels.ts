@@ -49,6 +49,11 @@ export interface ServerRequestEvent {
   error?: JsonRpcErrorObject;
   /** Set at end for `ok` and `tool_error`: the handler's result object (not a copy). */
   result?: unknown;
+  /**
+   * Set by a start subscriber that needs the handler to run inside its context (velomcp/tracing makes the
+   * server span active this way). Wrap any function already here rather than replacing it.
+   */
+  runInContext?: <T>(fn: () => T) => T;
 }
 
 /** A message the dispatcher answered with an error before any handler ran (`velomcp:server:request:rejected`). */
@@ -235,6 +240,12 @@ export function publishRequestStart(conn: ConnectionFacts, context: ObservedCont
   };
   context.observed = event;
   channels.requestStart.publish(event);
+}
+
+/** @internal Runs the handler of an observed request inside the context its subscribers asked for. */
+export function runObserved<T>(context: ObservedContext, fn: () => T): T {
+  const run = (context.observed as ServerRequestEvent | undefined)?.runInContext;
+  return run ? run(fn) : fn();
 }
 
 /** @internal Publishes the end of a request started with {@link publishRequestStart} (no-op otherwise). */

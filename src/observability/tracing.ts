@@ -6,7 +6,8 @@
  * - Server span per request, kind SERVER, named `{mcp.method.name} {target}` (target: tool or prompt name),
  *   parented by the trace context the client put in `params._meta` (`traceparent`, `tracestate`, `baggage`,
  *   reserved by 2026-07-28 `basic/index.mdx`, SEP-414); the ambient context (e.g. the HTTP request's span) is
- *   linked when both exist, and is the parent when `_meta` carries none.
+ *   linked when both exist, and is the parent when `_meta` carries none. The handler runs with the server
+ *   span active (`context.with`), so spans it starts are children of it.
  * - Client span per `McpClient` request, kind CLIENT, whose context is injected into `params._meta`, so the
  *   server span becomes its child over every transport and in both eras.
  *
@@ -134,7 +135,11 @@ export class McpTracing {
     if (net.protocol) attributes[Attr.networkProtocolName] = net.protocol;
     const span = this.#tracer.startSpan(spanName(e.method, e.target, e.targetKind), { kind: SpanKind.SERVER, attributes, links }, parent);
     this.#spans.set(e, span);
-    requestContexts.set(e.context, trace.setSpan(parent, span));
+    const active = trace.setSpan(parent, span);
+    requestContexts.set(e.context, active);
+    // The handler runs with the server span active: its own spans and instrumented calls become children.
+    const outer = e.runInContext;
+    e.runInContext = outer ? <T>(fn: () => T): T => outer(() => otelContext.with(active, fn)) : <T>(fn: () => T): T => otelContext.with(active, fn);
   }
 
   #serverEnd(e: ServerRequestEvent): void {

@@ -435,7 +435,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (observe.channels.requestStart.hasSubscribers) observe.publishRequestStart(this, ctx, params);
     let out: unknown;
     try {
-      out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+      if (ctx.observed === undefined) out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+      else out = observe.runObserved(ctx, () => (spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx)));
     } catch (err) {
       this.#fail(ctx, err);
       return;

@@ -127,6 +127,37 @@ describe('client trace context reaches the server span', () => {
     }
   });
 
+  test('the handler runs with the server span active: spans it starts, before and after an await, are its children', async () => {
+    const server = observedServer();
+    const inner = trace.getTracer('handler');
+    server.registerTool('nested', { inputSchema: { type: 'object', properties: {} } }, async () => {
+      inner.startSpan('before-await').end();
+      await new Promise((r) => setTimeout(r, 1));
+      inner.startSpan('after-await').end();
+      return { content: [] };
+    });
+    const http = await serveHttp(server, { host: '127.0.0.1', port: 0, path: '/mcp' });
+    try {
+      for (const [, era] of ERAS) {
+        exporter.reset();
+        const client = new McpClient(INFO, { era });
+        await client.connect(http.url);
+        await client.callTool({ name: 'nested' });
+        await client.close();
+        const spans = exporter.getFinishedSpans().map(spanJson);
+        const serverSpan = spans.find((s) => s.kind === SpanKind.SERVER && s.name === 'tools/call nested');
+        assert.ok(serverSpan);
+        for (const name of ['before-await', 'after-await']) {
+          const child = spans.find((s) => s.name === name);
+          assert.equal(child?.parentSpanId, serverSpan.spanId, `${name} is a child of the server span`);
+          assert.equal(child?.traceId, serverSpan.traceId);
+        }
+      }
+    } finally {
+      await http.close();
+    }
+  });
+
   test('captureContent records tool arguments and results; with no context in _meta and none ambient the server span is a root', async () => {
     tracing.close();
     const capturing = new McpTracing({ captureContent: true, client: false });
