@@ -134,6 +134,8 @@ export class McpTracing {
     if (net.transport) attributes[Attr.networkTransport] = net.transport;
     if (net.protocol) attributes[Attr.networkProtocolName] = net.protocol;
     const span = this.#tracer.startSpan(spanName(e.method, e.target, e.targetKind), { kind: SpanKind.SERVER, attributes, links }, parent);
+    // No SDK (the API's no-op tracer) and no remote parent: nothing to record, end or propagate.
+    if (!span.isRecording() && !trace.isSpanContextValid(span.spanContext())) return;
     this.#spans.set(e, span);
     const active = trace.setSpan(parent, span);
     requestContexts.set(e.context, active);
