@@ -4,6 +4,9 @@
  * with the SDK and an in-memory exporter, and pino request logs; side by side in one run, rounds interleaved,
  * each reported as a ratio of server CPU per call to the nothing-subscribed server of the same round.
  *
+ * Then the same configurations in-process (`dispatch.ts`: CPU per call through `ServerConnection.receive`,
+ * modes interleaved within each round), which a loaded machine disturbs less.
+ *
  * Plus a micro-measure of the guard itself: the cost of one `channel.hasSubscribers` read, times the guards
  * one request passes, against the server CPU per call with nothing subscribed.
  *
@@ -18,6 +21,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fmt, median } from '../shared/stats.js';
 import { runEntry, type Era, type LoadOptions, type Workload } from '../stdio/loadgen.js';
+import { dispatchBench } from './dispatch.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const script = (name: string): string => fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
@@ -87,6 +91,9 @@ async function main(): Promise<void> {
       }
     }
   }
+  process.stderr.write('\nin-process dispatch (legacy tools/call echo, no transport):\n');
+  const dispatch = dispatchBench(quick ? 5 : 15, quick ? 100_000 : 200_000);
+  for (const d of dispatch) process.stderr.write(`  ${d.mode.padEnd(14)} ${fmt(d.cpuUsPerCall, 3)} µs/call  ${fmt(d.ratioToNone, 3)}x none\n`);
   const ns = guardNs();
   const results = [...cells.entries()].map(([k, samples]) => {
     const [era, config] = k.split('/') as [string, string];
@@ -117,6 +124,8 @@ async function main(): Promise<void> {
   const targets = ERAS.flatMap((era) => [
     { name: `${era}: metrics on ≤ 5 % server CPU per call`, value: pick(era, 'metrics'), pass: (pick(era, 'metrics') ?? Infinity) <= 5 },
   ]);
+  const dm = dispatch.find((d) => d.mode === 'metrics')?.ratioToNone ?? null;
+  targets.push({ name: 'in-process dispatch: metrics on ≤ 5 % CPU per call', value: dm === null ? null : Math.round((dm - 1) * 1000) / 10, pass: dm !== null && dm <= 1.05 });
   targets.push({ name: 'nothing subscribed ≤ 1 % (guard reads per call / server CPU per call)', value: guard.percentOfServerCpuPerCall, pass: (guard.percentOfServerCpuPerCall ?? Infinity) <= 1 });
   const doc = {
     bench: 'observability',
@@ -127,6 +136,7 @@ async function main(): Promise<void> {
     loadavg: { start: loadavgStart, end: os.loadavg().map((x) => Number(x.toFixed(2))) },
     config: { quick, rounds, ...opts },
     results,
+    dispatch,
     guard,
     targets,
     failures,

@@ -41,19 +41,19 @@ export interface ServerRequestEvent {
   /** The handler context of the request (an `McpServer` `RequestContext`). */
   readonly context: object;
   readonly startTime: number;
-  /** Set at end. */
-  outcome?: RequestOutcome;
+  /** Set at end. (Every field exists from the start, so the object keeps one shape.) */
+  outcome: RequestOutcome | undefined;
   /** Set at end, in seconds. */
-  duration?: number;
+  duration: number | undefined;
   /** Set at end when `outcome` is `error`. */
-  error?: JsonRpcErrorObject;
+  error: JsonRpcErrorObject | undefined;
   /** Set at end for `ok` and `tool_error`: the handler's result object (not a copy). */
-  result?: unknown;
+  result: unknown;
   /**
    * Set by a start subscriber that needs the handler to run inside its context (velomcp/tracing makes the
    * server span active this way). Wrap any function already here rather than replacing it.
    */
-  runInContext?: <T>(fn: () => T) => T;
+  runInContext: (<T>(fn: () => T) => T) | undefined;
 }
 
 /** A message the dispatcher answered with an error before any handler ran (`velomcp:server:request:rejected`). */
@@ -72,7 +72,7 @@ export interface SessionEvent {
   readonly transport: string;
   readonly startTime: number;
   /** Set at close, in seconds. */
-  duration?: number;
+  duration: number | undefined;
 }
 
 /** A transport connection of the server (`velomcp:server:connection:open` / `:close`; the same object). */
@@ -81,7 +81,7 @@ export interface ConnectionEvent {
   readonly sessionId: string | undefined;
   readonly startTime: number;
   /** Set at close, in seconds. */
-  duration?: number;
+  duration: number | undefined;
 }
 
 /** One server→client notification sent to many listeners (`velomcp:server:fanout`). */
@@ -107,11 +107,11 @@ export interface ClientRequestEvent {
   /** Filled by subscribers at start (W3C `traceparent`, `tracestate`, `baggage`); sent in `params._meta`. */
   readonly meta: Record<string, string>;
   readonly startTime: number;
-  outcome?: RequestOutcome;
-  duration?: number;
+  outcome: RequestOutcome | undefined;
+  duration: number | undefined;
   /** Set at end when `outcome` is `error`: the thrown error. */
-  error?: unknown;
-  result?: unknown;
+  error: unknown;
+  result: unknown;
 }
 
 /** A handler's `ctx.log(...)` call (`velomcp:server:log`), published whatever the client's log level. */
@@ -237,6 +237,11 @@ export function publishRequestStart(conn: ConnectionFacts, context: ObservedCont
     params,
     context,
     startTime: performance.now(),
+    outcome: undefined,
+    duration: undefined,
+    error: undefined,
+    result: undefined,
+    runInContext: undefined,
   };
   context.observed = event;
   channels.requestStart.publish(event);
@@ -268,7 +273,7 @@ const openEvents = new WeakMap<object, SessionEvent>();
 
 /** @internal Publishes a session open; `owner` keys it until {@link publishSessionClose}. */
 export function publishSessionOpen(owner: object, conn: ConnectionFacts, protocolVersion: string): void {
-  const event: SessionEvent = { sessionId: conn.sessionId, protocolVersion, transport: conn.transport, startTime: performance.now() };
+  const event: SessionEvent = { sessionId: conn.sessionId, protocolVersion, transport: conn.transport, startTime: performance.now(), duration: undefined };
   openEvents.set(owner, event);
   channels.sessionOpen.publish(event);
 }
@@ -286,7 +291,7 @@ const connectionEvents = new WeakMap<object, ConnectionEvent>();
 
 /** @internal Publishes a connection open; `owner` keys it until {@link publishConnectionClose}. */
 export function publishConnectionOpen(owner: object, conn: ConnectionFacts): void {
-  const event: ConnectionEvent = { transport: conn.transport, sessionId: conn.sessionId, startTime: performance.now() };
+  const event: ConnectionEvent = { transport: conn.transport, sessionId: conn.sessionId, startTime: performance.now(), duration: undefined };
   connectionEvents.set(owner, event);
   channels.connectionOpen.publish(event);
 }
@@ -318,7 +323,7 @@ export function fanoutClock(): number {
 /** @internal Publishes a client request start; returns the event for {@link publishClientRequestEnd}. */
 export function publishClientRequestStart(method: string, params: JsonObject | undefined, era: 'legacy' | 'modern' | undefined, protocolVersion: string | undefined): ClientRequestEvent {
   const [target, targetKind] = targetOf(params, method);
-  const event: ClientRequestEvent = { method, target, targetKind, era, protocolVersion, params, meta: {}, startTime: performance.now() };
+  const event: ClientRequestEvent = { method, target, targetKind, era, protocolVersion, params, meta: {}, startTime: performance.now(), outcome: undefined, duration: undefined, error: undefined, result: undefined };
   channels.clientRequestStart.publish(event);
   return event;
 }
