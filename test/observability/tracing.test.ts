@@ -1,7 +1,7 @@
 /**
  * Traces: a span started by a client carries through `params._meta` to the server span, over stdio (server
  * in a child process) and Streamable HTTP, in both eras; span names, kinds, attributes and error status
- * follow the MCP semantic conventions. Spans are caught with the OpenTelemetry SDK's in-memory exporter.
+ * follow the MCP semantic conventions (also over WebSocket and TCP). Spans are caught with the OpenTelemetry SDK's in-memory exporter.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -9,6 +9,8 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { McpClient, StdioClientTransport, type EraOption } from '../../src/client/index.js';
 import { McpTracing } from '../../src/observability/tracing.js';
 import { serveHttp, type HttpServerHandle } from '../../src/transports/http/index.js';
+import { serveTcp, TcpClientTransport } from '../../src/transports/tcp/index.js';
+import { serveWebSocket, WebSocketClientTransport } from '../../src/transports/ws/index.js';
 import { fixture } from '../client/helpers.js';
 import { INFO, observedServer } from './helpers.js';
 import { installOtel, spanJson, type SpanJson } from './otel.js';
@@ -79,6 +81,23 @@ describe('client trace context reaches the server span', () => {
       }
     });
 
+    for (const kind of ['ws', 'tcp'] as const) {
+      test(`${kind === 'ws' ? 'WebSocket' : 'TCP'}, ${label} era: server span is the child of the client span, same trace`, async () => {
+        const handle = kind === 'ws' ? await serveWebSocket(observedServer()) : await serveTcp(observedServer());
+        const client = new McpClient(INFO, { era });
+        try {
+          await client.connect(kind === 'ws' ? new WebSocketClientTransport((handle as { url: string }).url) : new TcpClientTransport({ port: handle.port }));
+          const root = await callInRootSpan(client);
+          const { server } = assertChain(exporter.getFinishedSpans().map(spanJson), root, 'tools/call echo', version);
+          assert.equal(server.attributes['network.transport'], 'tcp');
+          assert.equal(server.attributes['network.protocol.name'], kind === 'ws' ? 'websocket' : undefined);
+        } finally {
+          await client.close();
+          await handle.close();
+        }
+      });
+    }
+
     test(`stdio (server in a child process), ${label} era: server span is the child of the client span; baggage arrives`, async () => {
       const client = new McpClient(INFO, { era });
       await client.connect(new StdioClientTransport({ command: process.execPath, args: [tracedFixture] }));
@@ -100,6 +119,20 @@ describe('client trace context reaches the server span', () => {
       }
     });
   }
+
+  test('legacy HTTP+SSE (2024-11-05 transport): server span is the child of the client span', async () => {
+    const http = await serveHttp(observedServer(), { host: '127.0.0.1', port: 0, path: '/mcp', legacySse: true });
+    const client = new McpClient(INFO, { http: { transport: 'sse' } });
+    try {
+      await client.connect(http.url.replace(/\/mcp$/, '/sse'));
+      const root = await callInRootSpan(client);
+      const { server } = assertChain(exporter.getFinishedSpans().map(spanJson), root, 'tools/call echo', String(client.protocolVersion));
+      assert.equal(server.attributes['network.protocol.name'], 'http');
+    } finally {
+      await client.close();
+      await http.close();
+    }
+  });
 
   test('a JSON-RPC error marks both spans ERROR with error.type and rpc.response.status_code; a tool error with tool_error', async () => {
     const http = await serveHttp(observedServer(), { host: '127.0.0.1', port: 0, path: '/mcp' });
