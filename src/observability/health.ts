@@ -7,6 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** One readiness check: resolves (or returns) when the dependency is reachable, throws or rejects otherwise. */
 export type ReadinessCheck = () => unknown;
 
+/**
+ * A readiness check that a session store (or event store, or anything with `size()`) answers: one round trip
+ * to Redis or whatever backs it. `healthRoutes({ checks: { sessions: storeReachable(sessionStore) } })`.
+ */
+export function storeReachable(store: { size(): unknown }): ReadinessCheck {
+  return () => store.size();
+}
+
 /** Options of {@link healthRoutes}. */
 export interface HealthOptions {
   /** Readiness checks by name (e.g. `{ redis: () => redis.ping() }`). Default none: ready while serving. */

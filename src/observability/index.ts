@@ -19,6 +19,6 @@ export {
   type SessionEvent,
   type Subscribers,
 } from './channels.js';
-export { healthRoutes, readiness, type HealthOptions, type ReadinessCheck, type ReadinessReport } from './health.js';
+export { healthRoutes, readiness, storeReachable, type HealthOptions, type ReadinessCheck, type ReadinessReport } from './health.js';
 export { serveRoutes, type RoutesListener, type RoutesListenerOptions } from './listener.js';
 export { Attr, DURATION_BUCKETS, errorTypeOf, networkOf } from './semconv.js';

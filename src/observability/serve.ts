@@ -3,7 +3,8 @@
  * and `--log-requests [level]`. Kept here so the CLI only parses flags and passes them on.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Level } from 'pino';
+import { pino, type Level } from 'pino';
+import { VeloError } from '../jsonrpc/errors.js';
 import { healthRoutes } from './health.js';
 import { serveRoutes, type RoutesListener } from './listener.js';
 import { McpMetrics, metricsHandler } from './metrics.js';
@@ -57,6 +58,10 @@ export async function setUpObservability(flags: ObservabilityFlags, http: boolea
   }
   if (flags.logRequests !== undefined && flags.logRequests !== false) {
     const level = (flags.logRequests === true ? 'info' : flags.logRequests) as Level;
+    if (!(level in pino.levels.values) || level === ('silent' as Level)) {
+      await Promise.all(closers.map((close) => close()));
+      throw new VeloError('VELO_INVALID_CONFIG', `--log-requests: unknown level "${level}" (one of ${Object.keys(pino.levels.values).join(', ')})`);
+    }
     const log = new RequestLogger({ level });
     closers.push(() => log.close());
     notes.push(`request logs at level ${level} on stderr`);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { McpClient, InMemoryClientTransport } from '../../src/client/index.js';
 import { channels, subscribe, type ConnectionEvent, type FanoutEvent, type RejectedMessageEvent, type ServerRequestEvent, type SessionEvent } from '../../src/observability/channels.js';
-import { healthRoutes } from '../../src/observability/health.js';
+import { healthRoutes, readiness, storeReachable } from '../../src/observability/health.js';
+import { InMemorySessionStore } from '../../src/transports/http/index.js';
 import { serveRoutes } from '../../src/observability/listener.js';
 import { McpMetrics } from '../../src/observability/metrics.js';
 import { McpServer } from '../../src/server/mcp-server.js';
@@ -148,6 +149,13 @@ describe('health routes on the standalone listener', () => {
     } finally {
       await listener.close();
     }
+  });
+
+  test('storeReachable: ready while the session store answers, not ready when it fails', async () => {
+    const ok = await readiness({ checks: { sessions: storeReachable(new InMemorySessionStore()) } });
+    assert.deepEqual([ok.status, ok.checks.sessions?.ok], ['ready', true]);
+    const down = await readiness({ checks: { sessions: storeReachable({ size: () => Promise.reject(new Error('redis: connection lost')) }) } });
+    assert.deepEqual([down.status, down.checks.sessions?.error], ['not_ready', 'redis: connection lost']);
   });
 });
 
