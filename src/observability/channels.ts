@@ -125,6 +125,17 @@ export interface HandlerLogEvent {
   readonly sessionId: string | undefined;
 }
 
+/**
+ * The depth of a work queue changed (`velomcp:server:queue`): for admission control, worker pools and
+ * schedulers to publish, and metrics and the dashboard to show. Publish behind `hasSubscribers`.
+ */
+export interface QueueEvent {
+  /** The queue's name, e.g. `admission` or `workers`. */
+  readonly queue: string;
+  /** Items waiting now. */
+  readonly depth: number;
+}
+
 /** The channels, by stable name. */
 export const channels = {
   requestStart: diagnostics_channel.channel('velomcp:server:request:start'),
@@ -136,6 +147,7 @@ export const channels = {
   connectionClose: diagnostics_channel.channel('velomcp:server:connection:close'),
   fanout: diagnostics_channel.channel('velomcp:server:fanout'),
   log: diagnostics_channel.channel('velomcp:server:log'),
+  queue: diagnostics_channel.channel('velomcp:server:queue'),
   clientRequestStart: diagnostics_channel.channel('velomcp:client:request:start'),
   clientRequestEnd: diagnostics_channel.channel('velomcp:client:request:end'),
 } as const;
@@ -154,6 +166,7 @@ export interface ChannelMessages {
   connectionClose: ConnectionEvent;
   fanout: FanoutEvent;
   log: HandlerLogEvent;
+  queue: QueueEvent;
   clientRequestStart: ClientRequestEvent;
   clientRequestEnd: ClientRequestEvent;
 }

@@ -13,6 +13,7 @@ export {
   type ConnectionEvent,
   type FanoutEvent,
   type HandlerLogEvent,
+  type QueueEvent,
   type RejectedMessageEvent,
   type RequestOutcome,
   type ServerRequestEvent,

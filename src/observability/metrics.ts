@@ -53,6 +53,7 @@ export class McpMetrics {
   readonly rejected: Counter<'error_type' | 'transport'>;
   readonly fanoutDuration: Histogram<'mcp_method_name'>;
   readonly fanoutRecipients: Counter<'mcp_method_name'>;
+  readonly queueDepth: Gauge<'queue'>;
   readonly #targets = new Set<string>();
   /** Histogram children (and the error counter child) by label key: label hashing happens once per series. */
   readonly #serverSeries = new Map<string, { histogram: HistogramSeries; errors: { inc(): void } | undefined }>();
@@ -108,7 +109,10 @@ export class McpMetrics {
     this.fanoutDuration = new Histogram({ name: 'velomcp_fanout_duration_seconds', help: 'Time to write one notification to all its listeners, in seconds.', labelNames: ['mcp_method_name'], buckets: [0.0001, 0.0005, 0.001, 0.005, ...buckets], registers });
     this.fanoutRecipients = new Counter({ name: 'velomcp_fanout_recipients_total', help: 'Notifications written by fan-out, counted per listener.', labelNames: ['mcp_method_name'], registers });
 
+    this.queueDepth = new Gauge({ name: 'velomcp_queue_depth', help: 'Items waiting in a work queue (admission, workers), as last published.', labelNames: ['queue'], registers });
+
     this.#off = subscribe({
+      queue: (e) => this.queueDepth.set({ queue: e.queue }, e.depth),
       requestStart: (e) => void this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 0) + 1),
       requestEnd: (e) => this.#onServerEnd(e),
       requestRejected: (e) => this.rejected.inc({ error_type: String(e.error.code), transport: e.transport }),

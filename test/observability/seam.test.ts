@@ -98,6 +98,26 @@ describe('diagnostics-channel seam', () => {
     }
   });
 
+  test('queue depth events feed velomcp_queue_depth and the dashboard statistics', async () => {
+    const metrics = new McpMetrics({ defaultMetrics: false });
+    const { LiveStats } = await import('../../src/observability/dashboard/stats.js');
+    const stats = new LiveStats({ intervalMs: 50 });
+    try {
+      channels.queue.publish({ queue: 'admission', depth: 7 });
+      channels.queue.publish({ queue: 'workers', depth: 2 });
+      channels.queue.publish({ queue: 'admission', depth: 5 });
+      const got = series(parseExposition(await metrics.metrics()), 'velomcp_queue_depth');
+      assert.deepEqual([...got].sort(), [['{"queue":"admission"}', 5], ['{"queue":"workers"}', 2]]);
+      const keepAlive = setTimeout(() => {}, 10_000); // the statistics timer is unref'd
+      const snapshot = await new Promise<{ queueDepth: number | null }>((resolve) => (stats.onSnapshot = resolve));
+      clearTimeout(keepAlive);
+      assert.equal(snapshot.queueDepth, 7);
+    } finally {
+      stats.close();
+      metrics.close();
+    }
+  });
+
   test('metrics record at most maxTargets distinct tool names; the rest as _OTHER', async () => {
     const metrics = new McpMetrics({ defaultMetrics: false, maxTargets: 1 });
     try {

@@ -36,7 +36,7 @@ export interface Snapshot {
   sessions: number;
   connections: Record<string, number>;
   inFlight: number;
-  /** Work waiting for admission; null until the server publishes queue events. */
+  /** Items waiting in every queue that published its depth (`velomcp:server:queue`); null until one does. */
   queueDepth: number | null;
   rssBytes: number;
   heapUsedBytes: number;
@@ -79,6 +79,7 @@ export class LiveStats {
   #sessions = 0;
   #inFlight = 0;
   readonly #connections: Record<string, number> = {};
+  readonly #queues = new Map<string, number>();
   readonly #delay: IntervalHistogram;
   #cpu = process.cpuUsage();
   #last = performance.now();
@@ -97,6 +98,7 @@ export class LiveStats {
       sessionClose: () => void this.#sessions--,
       connectionOpen: (e) => void (this.#connections[e.transport] = (this.#connections[e.transport] ?? 0) + 1),
       connectionClose: (e) => void (this.#connections[e.transport] = (this.#connections[e.transport] ?? 1) - 1),
+      queue: (e) => void this.#queues.set(e.queue, e.depth),
     });
     this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
     this.#timer.unref();
@@ -148,7 +150,7 @@ export class LiveStats {
       sessions: this.#sessions,
       connections: { ...this.#connections },
       inFlight: this.#inFlight,
-      queueDepth: null,
+      queueDepth: this.#queues.size === 0 ? null : [...this.#queues.values()].reduce((a, b) => a + b, 0),
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
       eventLoopDelayP99Ms: Math.round(this.#delay.percentile(99) / 1e4) / 100,
