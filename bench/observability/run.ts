@@ -54,6 +54,20 @@ function guardNs(): number {
   return best;
 }
 
+/** Nanoseconds per `performance.now()` read (best of 5 runs of 2 M): the seam takes two per observed request. */
+function clockNs(): number {
+  let best = Infinity;
+  let sink = 0;
+  for (let run = 0; run < 5; run++) {
+    const n = 2_000_000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) sink += performance.now();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / n);
+  }
+  if (sink === 0) throw new Error('clock did not move');
+  return Math.round(best * 10) / 10;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
@@ -116,6 +130,7 @@ async function main(): Promise<void> {
   });
   const noneCpu = median(results.filter((r) => r.config === 'none').map((r) => r.serverCpuUsPerCall).filter((c): c is number => c !== null));
   const guard = {
+    nsPerClockRead: clockNs(),
     nsPerHasSubscribersRead: Math.round(ns * 100) / 100,
     guardsPerCall: GUARDS_PER_CALL,
     percentOfServerCpuPerCall: noneCpu === null ? null : Math.round(((ns * GUARDS_PER_CALL) / (noneCpu * 1000)) * 1e5) / 1e3,
@@ -145,6 +160,7 @@ async function main(): Promise<void> {
   for (const r of results) {
     process.stderr.write(`${r.era.padEnd(7)} ${r.config.padEnd(14)} ${fmt(r.callsPerSec, 0).padStart(8)} ${fmt(r.serverCpuUsPerCall, 2).padStart(15)} ${fmt(r.cpuRatioToNone, 3).padStart(8)} ${r.overheadPercent === null ? '-' : `${r.overheadPercent} %`}\n`);
   }
+  process.stderr.write(`\nclock: ${guard.nsPerClockRead} ns per performance.now() (two per observed request)`);
   process.stderr.write(`\nguard: ${guard.nsPerHasSubscribersRead} ns per hasSubscribers read x ${GUARDS_PER_CALL} per call = ${guard.percentOfServerCpuPerCall} % of server CPU per call\n`);
   for (const t of targets) process.stderr.write(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}  (${t.value})\n`);
   const json = JSON.stringify(doc, null, 2) + '\n';

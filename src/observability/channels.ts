@@ -200,9 +200,8 @@ export function subscribe(handlers: Subscribers): () => void {
     const fn = all[name] as ((message: unknown, name: string | symbol) => void) | undefined;
     if (!fn) continue;
     const ch = channels[name];
-    const listener = (m: unknown): void => fn(m, name);
-    ch.subscribe(listener);
-    done.push(() => ch.unsubscribe(listener));
+    ch.subscribe(fn);
+    done.push(() => ch.unsubscribe(fn));
   }
   return () => {
     for (const off of done.splice(0)) off();
