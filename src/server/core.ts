@@ -4,6 +4,7 @@
  */
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import { serializeNotification } from '../jsonrpc/message.js';
+import { fanoutClock, publishFanout } from '../observability/channels.js';
 import { MetaKey } from '../protocol/meta.js';
 import type {
   CacheHint,
@@ -195,6 +196,7 @@ export class ServerCore {
 
   /** Sends `notifications/resources/updated` to every legacy session and listen stream subscribed to `uri`. */
   resourceUpdated(uri: string): void {
+    const t0 = fanoutClock();
     const legacy = this.legacyResourceSubs.get(uri);
     if (legacy && legacy.size > 0) {
       const msg = serializeNotification('notifications/resources/updated', { uri });
@@ -205,11 +207,13 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":${JSON.stringify(uri)},"_meta":{"${MetaKey.subscriptionId}":`;
       this.fanOut.send(modern, (s) => s.send(`${head}${s.idJson}}}}`));
     }
+    if (t0 && (legacy?.size || modern?.size)) publishFanout('notifications/resources/updated', (legacy?.size ?? 0) + (modern?.size ?? 0), t0);
   }
 
   /** Sends list_changed for `kind` now to every listener (bypassing coalescing). */
   emitListChanged(kind: ListKind): void {
     const method = LIST_CHANGED[kind];
+    const t0 = fanoutClock();
     if (this.legacyListeners.size > 0) {
       const msg = serializeNotification(method);
       this.fanOut.send(this.legacyListeners, (l) => l.send(msg));
@@ -219,6 +223,7 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"${method}","params":{"_meta":{"${MetaKey.subscriptionId}":`;
       this.fanOut.send(subs, (s) => s.send(`${head}${s.idJson}}}}`));
     }
+    if (t0 && this.legacyListeners.size + subs.size > 0) publishFanout(method, this.legacyListeners.size + subs.size, t0);
   }
 
   #hasCompleters(): boolean {

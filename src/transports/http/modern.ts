@@ -124,7 +124,7 @@ export function modernPost(engine: HttpEngine, req: RequestPort, res: ResponsePo
   }
   const exchange = new ModernExchange(engine.keepAliveMs, res, id, sse);
   const principal = engine.principalOf?.(req.raw);
-  const conn = engine.server.connect(exchange, principal === undefined ? { legacy: false } : { legacy: false, principal });
+  const conn = engine.server.connect(exchange, principal === undefined ? { legacy: false, transport: 'http' } : { legacy: false, principal, transport: 'http' });
   exchange.conn = conn;
   res.onAbort(() => exchange.abort());
   conn.receive(msg);
