@@ -125,7 +125,7 @@ export class LegacySessions {
     }
     const session = new Session(this.#engine, sid, principal, client);
     // Server→client request ids are random: a session's pending requests cannot be guessed from outside it.
-    session.conn = this.#engine.server.connect(session, { sessionId: sid, modern: false, principal, outbound: { nextId: () => randomUUID() } });
+    session.conn = this.#engine.server.connect(session, { sessionId: sid, modern: false, principal, transport: 'http', outbound: { nextId: () => randomUUID() } });
     this.sessions.set(sid, session);
     this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     if (!('id' in msg)) {

@@ -101,7 +101,7 @@ export class LegacySseEngine {
           if (!stream.write(`event: message\ndata: ${message}\n\n`)) end();
         },
       },
-      { sessionId: id, modern: false, principal, outbound: { nextId: () => randomUUID() } },
+      { sessionId: id, modern: false, principal, transport: 'sse', outbound: { nextId: () => randomUUID() } },
     );
     const session: SseSession = { conn, principal, client, stream, timer: undefined };
     const every = this.#http.keepAliveMs;

@@ -133,6 +133,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   const drainMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
   const idleMs = positive('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const connectionOptions = {
+    transport: 'tcp',
     ...(options.legacy !== undefined && { legacy: options.legacy }),
     ...(options.modern !== undefined && { modern: options.modern }),
   };
