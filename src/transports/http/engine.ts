@@ -96,8 +96,8 @@ export class HttpEngine {
   }
 
   /**
-   * The key of per-client quotas: the principal when one is set, else the peer address (`''` when neither
-   * is known, which puts every such client under one quota).
+   * The key of per-client quotas: the principal when one is set, else the peer address; `''` when neither is
+   * known (the fetch handler without `principal`), and such clients are under no per-client quota.
    */
   clientKey(req: RequestPort, principal: string): string {
     if (principal !== '') return `principal:${principal}`;

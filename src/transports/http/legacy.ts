@@ -107,7 +107,8 @@ export class LegacySessions {
     const id = 'id' in msg ? msg.id : null;
     const principal = this.#engine.principalOf?.(req.raw) ?? '';
     const client = this.#engine.clientKey(req, principal);
-    if ((this.#perClient.get(client) ?? 0) >= this.maxPerClient) {
+    // A client that is neither authenticated nor addressable (fetch handler without `principal`) has no quota.
+    if (client !== '' && (this.#perClient.get(client) ?? 0) >= this.maxPerClient) {
       const wait = this.#evictOne(client);
       if (wait !== undefined) {
         res.respond(429, { ...JSON_HEADERS, 'retry-after': String(wait) }, errorBody(id, -32000, `Too Many Requests: this client already holds ${this.maxPerClient} sessions (maxSessionsPerClient); end one with DELETE`));

@@ -245,7 +245,7 @@ export class StatelessLegacy {
       throw new VeloError('VELO_NOT_CONNECTED', `Too many server→client requests awaiting an answer (maxPendingClientRequests = ${this.#maxPending})`);
     }
     const mine = this.#pendingPerClient.get(ex.client) ?? 0;
-    if (mine >= this.#maxPendingPerClient) {
+    if (ex.client !== '' && mine >= this.#maxPendingPerClient) {
       throw new VeloError('VELO_NOT_CONNECTED', `Too many server→client requests awaiting this client's answers (maxPendingClientRequestsPerClient = ${this.#maxPendingPerClient})`);
     }
     this.#pendingPerClient.set(ex.client, mine + 1);

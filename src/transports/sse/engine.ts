@@ -76,7 +76,7 @@ export class LegacySseEngine {
     const principal = this.#http.principalOf?.(req.raw) ?? '';
     const client = this.#http.clientKey(req, principal);
     // A session lives as long as its stream, so there is nothing to evict; the client may retry soon.
-    if ((this.#perClient.get(client) ?? 0) >= this.#http.legacySessions.maxPerClient) {
+    if (client !== '' && (this.#perClient.get(client) ?? 0) >= this.#http.legacySessions.maxPerClient) {
       res.respond(429, { 'retry-after': '1' }, 'Too Many Requests: this client holds too many sessions (maxSessionsPerClient)');
       return;
     }
