@@ -292,7 +292,15 @@ export class OAuthClient implements HttpAuthHook {
     const redirectUris = grant.type === 'authorization_code' ? [grant.redirectUri] : [];
     const loopback = redirectUris.every((u) => isLoopbackHost(new URL(u).hostname));
     const supported = as.token_endpoint_auth_methods_supported;
-    const method = grant.type === 'authorization_code' ? (supported?.find((m) => ['none', 'client_secret_basic', 'client_secret_post'].includes(m)) ?? 'client_secret_basic') : supported?.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
+    // A native (loopback) client cannot keep a secret: `none` where offered; otherwise what the AS lists.
+    const method =
+      grant.type === 'authorization_code'
+        ? loopback && supported?.includes('none')
+          ? 'none'
+          : (supported?.find((m) => ['none', 'client_secret_basic', 'client_secret_post'].includes(m)) ?? 'client_secret_basic')
+        : supported?.includes('client_secret_basic')
+          ? 'client_secret_basic'
+          : 'client_secret_post';
     const metadata = {
       client_name: 'velomcp client',
       ...this.#options.clientMetadata,
