@@ -242,3 +242,23 @@ describe('resource server: key rotation and introspection', () => {
     }
   });
 });
+
+describe('resource server: sessions bound to their principal', () => {
+  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+  const legacy = (tok: string, sid?: string): Record<string, string> => ({ authorization: `Bearer ${tok}`, 'mcp-protocol-version': '2025-11-25', ...(sid !== undefined && { 'mcp-session-id': sid }) });
+
+  test("another principal presenting a legacy session's id gets 404, the owner keeps using it", async () => {
+    const alice = await token({ sub: 'alice' });
+    const created = await post(resource, init, legacy(alice));
+    assert.equal(created.status, 200, created.body);
+    const sid = created.headers['mcp-session-id'] as string;
+    assert.ok(sid, 'a session id was issued');
+    const list = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} };
+    const hijack = await post(resource, list, legacy(await token({ sub: 'mallory' }), sid));
+    assert.equal(hijack.status, 404);
+    assert.match(hijack.body, /Session not found/);
+    const owner = await post(resource, list, legacy(alice, sid));
+    assert.equal(owner.status, 200, owner.body);
+    assert.match(owner.body, /whoami/);
+  });
+});

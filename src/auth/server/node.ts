@@ -11,6 +11,7 @@ import { HttpEngine } from '../../transports/http/engine.js';
 import { nodeRequestPort, nodeResponsePort, type HttpServerHandle, type NodeHttpHandler, type NodeHttpHandlerOptions, type ServeHttpOptions } from '../../transports/http/node.js';
 import { BodyError, type ResponsePort } from '../../transports/http/ports.js';
 import { LegacySseEngine } from '../../transports/sse/engine.js';
+import { LRUCache } from 'lru-cache';
 import { ResourceServer, type AuthRejection, type ResourceServerOptions } from './resource-server.js';
 import type { AuthInfo } from './verifier.js';
 
@@ -45,6 +46,22 @@ export function createProtectedHttpHandler(server: McpServer, options: Protected
   const sse = options.legacySse ? new LegacySseEngine(server, engine, options.legacySse === true ? {} : options.legacySse) : undefined;
   const mcpPath = options.path ?? '/mcp';
   const max = engine.maxStreamBufferBytes;
+  // Legacy sessions belong to the principal that created them: another principal presenting the id is
+  // answered like an unknown session (404), so ids neither leak nor work across users. Local to this process.
+  const owners = new LRUCache<string, string>({ max: Math.max(1000, (options.maxSessions ?? 10_000) * 2) });
+  const recordOwner = (res: ResponsePort, principal: string): ResponsePort => ({
+    respond: (status, headers, body) => {
+      const sid = headers['mcp-session-id'];
+      if (sid !== undefined && status < 300) owners.set(sid, principal);
+      res.respond(status, headers, body);
+    },
+    openStream: (headers) => {
+      const sid = headers['mcp-session-id'];
+      if (sid !== undefined) owners.set(sid, principal);
+      return res.openStream(headers);
+    },
+    onAbort: (listener) => res.onAbort(listener),
+  });
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const port = nodeRequestPort(req);
@@ -76,13 +93,23 @@ export function createProtectedHttpHandler(server: McpServer, options: Protected
       const denied = rs.authorize(outcome.auth, body);
       if (denied) return reject(out, denied);
     }
+    const principal = rs.principalOf(outcome.auth);
+    const sid = port.header('mcp-session-id');
+    if (sid !== undefined) {
+      const owner = owners.get(sid);
+      if (owner !== undefined && owner !== principal) {
+        return reject(out, { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } }) });
+      }
+      if (port.method === 'DELETE') owners.delete(sid);
+    }
     auths.set(req, outcome.auth);
-    principals.set(req, rs.principalOf(outcome.auth));
+    principals.set(req, principal);
     options.onAuthenticated?.(outcome.auth, req);
     const text = body;
     const authed = text === undefined ? port : { ...port, header: port.header, readBody: () => Promise.resolve(text) };
-    if (viaSse) sse!.handle(authed, out);
-    else engine.handle(authed, out);
+    const bound = recordOwner(out, principal);
+    if (viaSse) sse!.handle(authed, bound);
+    else engine.handle(authed, bound);
   };
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
