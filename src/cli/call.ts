@@ -11,6 +11,8 @@
  * 3 connection or transport failure; 4 timeout.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { OAuthClient } from '../auth/client/oauth-client.js';
+import { startLoopbackRedirect, type LoopbackRedirect } from '../auth/client/loopback.js';
 import { McpClient, type EraOption } from '../client/client.js';
 import { StdioClientTransport } from '../client/stdio.js';
 import { McpError, VeloError } from '../jsonrpc/errors.js';
@@ -25,6 +27,10 @@ interface CallOptions {
   era: string;
   timeout: number;
   header: string[];
+  oauth?: boolean;
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
 }
 
 /** Exit codes of `velomcp call`. */
@@ -70,9 +76,31 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
   const isUrl = targets.length === 1 && /^https?:\/\//i.test(targets[0]!);
+  if (options.oauth && !isUrl) return fail(CallExit.usage, '--oauth needs a server URL');
+  // --oauth: the authorization code flow with a loopback redirect (RFC 8252); the user authorizes in a browser,
+  // so the first request may wait minutes.
+  let loopback: LoopbackRedirect | undefined;
+  let auth: OAuthClient | undefined;
+  if (options.oauth) {
+    loopback = await startLoopbackRedirect();
+    auth = new OAuthClient({
+      grant: { type: 'authorization_code', redirectUri: loopback.redirectUri, userAgent: loopback.userAgent },
+      clientMetadata: { client_name: 'velomcp call' },
+      ...(options.clientId !== undefined && { client: { clientId: options.clientId, ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }) } }),
+      ...(options.scope !== undefined && { scope: options.scope }),
+    });
+  }
+  const waitMs = options.oauth ? Math.max(options.timeout, 300_000) : options.timeout;
   const client = new McpClient(
     { name: 'velomcp-cli', version: '0.1.0' },
-    { era, requestTimeoutMs: options.timeout, reconnect: false, http: { headers }, onError: (err) => process.stderr.write(`velomcp call: ${err.message}\n`) },
+    {
+      era,
+      requestTimeoutMs: waitMs,
+      ...(options.oauth && { probeTimeoutMs: waitMs }),
+      reconnect: false,
+      http: { headers, ...(auth && { auth }) },
+      onError: (err) => process.stderr.write(`velomcp call: ${err.message}\n`),
+    },
   );
   try {
     if (isUrl) await client.connect(targets[0]!);
@@ -113,6 +141,7 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     return fail(CallExit.transport, (err as Error).message ?? String(err));
   } finally {
     await client.close();
+    await loopback?.close();
   }
 }
 
@@ -134,6 +163,10 @@ export function registerCallCommand(program: Command): void {
       return n;
     }, 30_000)
     .option('--header <header>', 'HTTP header "Name: value" (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--oauth', 'authorize with OAuth 2.1 (authorization code + PKCE, loopback redirect; prints the URL to open)')
+    .option('--client-id <id>', 'with --oauth: a pre-registered client id (default: CIMD or dynamic registration)')
+    .option('--client-secret <secret>', 'with --oauth: the pre-registered client secret')
+    .option('--scope <scope>', 'with --oauth: the scopes to ask for (default: from the challenge or the PRM)')
     .action(async (targets: string[], options: CallOptions) => {
       process.exitCode = await runCall(targets, options);
     });

@@ -44,3 +44,35 @@ test('official SDK v1 client with its OAuth provider: the same flow against the 
   const from = ex.accepted.length;
   assertSteppedUp(await runSdkClient(ex.mcpUrl), from);
 });
+
+test('velomcp call --oauth: prints the authorization URL, takes the code on its loopback redirect, calls the tool', async () => {
+  const { spawn } = await import('node:child_process');
+  const { headlessBrowser } = await import('../../examples/oauth/browser.js');
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'call', ex.mcpUrl, '--oauth', '--tool', 'whoami'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const browsed = new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /Open this URL in your browser to authorize:\n {2}(\S+)/.exec(stderr);
+      if (!m || stderr.includes('\u0000done')) return;
+      stderr += '\u0000done';
+      const url = new URL(m[1]!);
+      const redirect = url.searchParams.get('redirect_uri')!;
+      assert.match(redirect, /^http:\/\/127\.0\.0\.1:\d+\/callback$/, 'a loopback IP literal redirect (RFC 8252 §7.3)');
+      // The "user" completes the login in a browser, which then lands on the CLI's loopback listener.
+      headlessBrowser(url, redirect)
+        .then((callback) => fetch(callback))
+        .then(async (res) => {
+          assert.equal(res.status, 200);
+          assert.match(await res.text(), /Authorization complete/);
+          resolve();
+        }, reject);
+    });
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await browsed;
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /"text": "demo-user"/);
+});

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { OAuthClient, type OAuthClientOptions, type OAuthGrant, type PreRegisteredClient, type AuthorizationUserAgent } from './oauth-client.js';
+export { startLoopbackRedirect, type LoopbackRedirect, type LoopbackRedirectOptions } from './loopback.js';
 export { MemoryTokenStore, type TokenStore, type TokenSet, type ClientRegistration } from './store.js';
 export {
   discoverProtectedResource,
