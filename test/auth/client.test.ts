@@ -24,6 +24,7 @@ let server: Server;
 let base = '';
 let script: Script = {};
 const hits: string[] = [];
+const grants: string[] = [];
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -58,9 +59,20 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(302, { location: target.href });
       return void res.end();
     }
-    case '/as/token':
-      req.resume();
-      return json(res, 200, { access_token: `tok-${hits.length}`, token_type: 'Bearer', expires_in: 3600 });
+    case '/as/token': {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        grants.push(`${form.get('grant_type')} resource=${form.get('resource')}`);
+        if (form.get('grant_type') === 'refresh_token') {
+          if (form.get('refresh_token') !== 'r1') return json(res, 400, { error: 'invalid_grant' });
+          return json(res, 200, { access_token: 'tok-refreshed', token_type: 'Bearer', expires_in: 3600 });
+        }
+        json(res, 200, { access_token: `tok-${hits.length}`, token_type: 'Bearer', expires_in: 3600, refresh_token: 'r1' });
+      });
+      return;
+    }
     default:
       req.resume();
       return json(res, 404, {});
@@ -140,6 +152,36 @@ describe('OAuth client refuses', () => {
   test('endless 403 insufficient_scope: stops after maxStepUps re-authorizations', async () => {
     const seen = await connectFails({ alwaysForbidden: true }, /Step-up authorization limit reached \(2\)/, { maxStepUps: 2 });
     assert.equal(seen.filter((h) => h === 'GET /as/authorize').length, 3, `1 authorization + 2 step-ups: ${seen.join(', ')}`);
+  });
+});
+
+describe('OAuth client token lifecycle (the hook driven directly)', () => {
+  test('first 401 runs the code flow; a later 401 invalid_token uses the refresh token, not a new authorization', async () => {
+    script = {};
+    hits.length = 0;
+    grants.length = 0;
+    const auth = new OAuthClient(options());
+    const url = new URL(`${base}/mcp`);
+    const prm = `${base}/.well-known/oauth-protected-resource/mcp`;
+    assert.deepEqual(await auth.headers({ method: 'POST', url }), {}, 'no token before the first challenge');
+    assert.equal(await auth.challenge({ method: 'POST', url, status: 401, attempt: 0, headers: { 'www-authenticate': `Bearer resource_metadata="${prm}"` } }), true);
+    const first = (await auth.headers({ method: 'POST', url })).authorization;
+    assert.match(first ?? '', /^Bearer tok-\d+$/);
+    assert.equal(await auth.challenge({ method: 'POST', url, status: 401, attempt: 0, headers: { 'www-authenticate': `Bearer error="invalid_token", resource_metadata="${prm}"` } }), true);
+    assert.equal((await auth.headers({ method: 'POST', url })).authorization, 'Bearer tok-refreshed');
+    assert.equal(hits.filter((h) => h === 'GET /as/authorize').length, 1, 'one user authorization only');
+    assert.deepEqual(grants, [`authorization_code resource=${base}/mcp`, `refresh_token resource=${base}/mcp`], 'RFC 8707 resource on both token requests');
+  });
+
+  test('concurrent 401s share one authorization', async () => {
+    script = {};
+    hits.length = 0;
+    const auth = new OAuthClient(options());
+    const url = new URL(`${base}/mcp`);
+    const h = { 'www-authenticate': `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"` };
+    const results = await Promise.all([1, 2, 3].map(() => auth.challenge({ method: 'POST', url, status: 401, attempt: 0, headers: h })));
+    assert.deepEqual(results, [true, true, true]);
+    assert.equal(hits.filter((x) => x === 'GET /as/authorize').length, 1);
   });
 });
 
