@@ -54,11 +54,12 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   getTokens(issuer: string, resource: string): TokenSet | undefined {
-    return this.#tokens.get(`${issuer} ${resource}`);
+    return this.#tokens.get(JSON.stringify([issuer, resource]));
   }
 
   setTokens(issuer: string, resource: string, tokens: TokenSet | undefined): void {
-    if (tokens === undefined) this.#tokens.delete(`${issuer} ${resource}`);
-    else this.#tokens.set(`${issuer} ${resource}`, tokens);
+    const key = JSON.stringify([issuer, resource]);
+    if (tokens === undefined) this.#tokens.delete(key);
+    else this.#tokens.set(key, tokens);
   }
 }
