@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OAuthClient, parseWwwAuthenticate, type OAuthClientOptions } from '../../src/auth/client/index.js';
+import { authorizationServerMetadataUrls, OAuthClient, parseWwwAuthenticate, resourceMatches, resourceMetadataUrls, type OAuthClientOptions } from '../../src/auth/client/index.js';
 import { McpClient } from '../../src/client/index.js';
 import { VeloError } from '../../src/jsonrpc/errors.js';
 
@@ -196,5 +196,33 @@ describe('WWW-Authenticate parsing', () => {
     assert.deepEqual(parseWwwAuthenticate(['DPoP error="use_dpop_nonce"', 'Bearer']).map((x) => x.scheme), ['dpop', 'bearer']);
     assert.deepEqual(parseWwwAuthenticate('=,,"'), []);
     assert.equal(parseWwwAuthenticate('Bearer x="' + 'y'.repeat(20_000)).length, 1, 'an unterminated, oversized value is cut, not fatal');
+  });
+});
+
+describe('discovery order and resource matching', () => {
+  test('AS metadata URLs follow the MCP order: RFC 8414 and OIDC path-inserted, then OIDC path-appended', () => {
+    assert.deepEqual(authorizationServerMetadataUrls(new URL('https://as.example/tenant1')).map(String), [
+      'https://as.example/.well-known/oauth-authorization-server/tenant1',
+      'https://as.example/.well-known/openid-configuration/tenant1',
+      'https://as.example/tenant1/.well-known/openid-configuration',
+    ]);
+    assert.deepEqual(authorizationServerMetadataUrls(new URL('https://as.example')).map(String), [
+      'https://as.example/.well-known/oauth-authorization-server',
+      'https://as.example/.well-known/openid-configuration',
+    ]);
+  });
+
+  test('PRM URLs: the challenge hint first, then path-aware, then root', () => {
+    assert.deepEqual(resourceMetadataUrls(new URL('https://mcp.example/v1/mcp'), 'https://mcp.example/prm').map(String), [
+      'https://mcp.example/prm',
+      'https://mcp.example/.well-known/oauth-protected-resource/v1/mcp',
+      'https://mcp.example/.well-known/oauth-protected-resource',
+    ]);
+  });
+
+  test('a PRM resource matches its own endpoint, its origin, or a parent path; nothing else', () => {
+    const ep = new URL('https://mcp.example/v1/mcp');
+    for (const ok of ['https://mcp.example/v1/mcp', 'https://mcp.example', 'https://mcp.example/', 'https://mcp.example/v1', 'https://MCP.example/v1/mcp/']) assert.ok(resourceMatches(ok, ep), ok);
+    for (const bad of ['https://mcp.example/v1/mcp2', 'https://mcp.example/v2', 'http://mcp.example/v1/mcp', 'https://mcp.example:444/v1/mcp', 'https://evil.example/v1/mcp', 'https://mcp.example/v1/mcp#x', 'not a url']) assert.ok(!resourceMatches(bad, ep), bad);
   });
 });

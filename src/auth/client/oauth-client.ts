@@ -11,7 +11,6 @@
  * the AS advertises it.
  */
 import * as oauth from 'oauth4webapi';
-import { importPKCS8 } from 'jose';
 import type { AuthRequestInfo, AuthResponseInfo, HttpAuthHook } from '../../client/auth-hook.js';
 import { VeloError } from '../../jsonrpc/errors.js';
 import { parseWwwAuthenticate } from '../challenge.js';
@@ -26,59 +25,11 @@ import {
   type ProtectedResourceMetadata,
 } from './discovery.js';
 import { DpopKey } from './dpop.js';
+import type { OAuthClientOptions, OAuthGrant } from './options.js';
+import { clientAuthentication, JWT_BEARER, register } from './registration.js';
 import { MemoryTokenStore, type ClientRegistration, type TokenSet, type TokenStore } from './store.js';
 
-/**
- * The user-agent step of the authorization code flow: show `authorizationUrl` to the user (open a
- * browser, print it) and resolve with the URL the AS redirected to (`redirectUri?code=…&state=…`).
- */
-export type AuthorizationUserAgent = (authorizationUrl: URL, redirectUri: string) => Promise<URL>;
-
-/** How the client obtains tokens. */
-export type OAuthGrant =
-  | { type: 'authorization_code'; redirectUri: string; userAgent: AuthorizationUserAgent }
-  | { type: 'client_credentials' }
-  /** RFC 7523 JWT bearer grant with an assertion from a workload identity provider (SEP-1933). */
-  | { type: 'jwt_bearer'; assertion: () => string | Promise<string> }
-  /** SEP-990: exchange an IdP ID token for an ID-JAG (RFC 8693), then use it as a JWT bearer grant. */
-  | { type: 'enterprise_managed'; idpTokenEndpoint: string; idpIssuer?: string; idpClientId: string; idToken: () => string | Promise<string> };
-
-/** A pre-registered client (MCP registration priority 1). */
-export interface PreRegisteredClient {
-  clientId: string;
-  clientSecret?: string;
-  /** Default: `client_secret_basic` with a secret, `private_key_jwt` with a key, else `none`. */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
-  /** PKCS#8 PEM private key for `private_key_jwt`. */
-  privateKeyPem?: string;
-  /** Signing algorithm of the key (default ES256). */
-  signingAlgorithm?: string;
-  /** Only use this registration at this issuer (default: any). */
-  issuer?: string;
-}
-
-/** Options of {@link OAuthClient}. */
-export interface OAuthClientOptions {
-  grant: OAuthGrant;
-  /** Pre-registered credentials; without them the client uses CIMD, then dynamic registration. */
-  client?: PreRegisteredClient;
-  /** An HTTPS URL serving this client's metadata document, used as `client_id` where the AS supports CIMD. */
-  clientMetadataUrl?: string;
-  /** Metadata for dynamic registration (RFC 7591); `redirect_uris`, `grant_types` and `application_type` are filled in. */
-  clientMetadata?: { client_name?: string; client_uri?: string; logo_uri?: string; software_id?: string; software_version?: string };
-  /** Scopes to ask for instead of the challenge's or the PRM's `scopes_supported`. */
-  scope?: string;
-  /** Where registrations and tokens live (default: in memory). */
-  store?: TokenStore;
-  /** `'auto'` (default): DPoP when the AS advertises `dpop_signing_alg_values_supported`; `false`: never. */
-  dpop?: 'auto' | false;
-  /** Re-authorizations after 403 `insufficient_scope` before giving up (default 2). */
-  maxStepUps?: number;
-  /** Allow plain `http:` towards non-loopback hosts (default false: loopback only). */
-  allowInsecureHttp?: boolean;
-  /** The fetch used for discovery and the AS (default: global fetch). */
-  fetch?: typeof fetch;
-}
+export type { AuthorizationUserAgent, OAuthClientOptions, OAuthGrant, PreRegisteredClient } from './options.js';
 
 interface Session {
   issuer: string;
@@ -90,22 +41,7 @@ interface Session {
   requested: string | undefined;
 }
 
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-
-/** `application/x-www-form-urlencoded` encoding of one value (WHATWG URL §5.2, as RFC 6749 §2.3.1 asks). */
-const formEncode = (v: string): string => new URLSearchParams({ v }).toString().slice(2);
-
-/**
- * `client_secret_basic` (RFC 6749 §2.3.1). Ours rather than oauth4webapi's, which also escapes `-`, `.`, `_`
- * and `*`; servers that compare the decoded-once value (as many do) then see `%2D` in client ids.
- */
-function secretBasic(clientId: string, secret: string): oauth.ClientAuth {
-  const credentials = Buffer.from(`${formEncode(clientId)}:${formEncode(secret)}`).toString('base64');
-  return (_as, _client, _body, headers) => {
-    headers.set('authorization', `Basic ${credentials}`);
-  };
-}
 
 /** The OAuth client for one MCP endpoint. See the module comment. */
 export class OAuthClient implements HttpAuthHook {
@@ -271,64 +207,9 @@ export class OAuthClient implements HttpAuthHook {
     };
   }
 
-  /** Registration in the spec's order: pre-registered, stored (this issuer only), CIMD, dynamic registration. */
-  async #registration(issuer: string, as: AuthorizationServerMetadata): Promise<ClientRegistration> {
-    const pre = this.#options.client;
-    if (pre && (pre.issuer === undefined || pre.issuer === issuer)) {
-      const method = pre.tokenEndpointAuthMethod ?? (pre.privateKeyPem ? 'private_key_jwt' : pre.clientSecret ? 'client_secret_basic' : 'none');
-      return { client_id: pre.clientId, ...(pre.clientSecret !== undefined && { client_secret: pre.clientSecret }), token_endpoint_auth_method: method };
-    }
-    const stored = await this.#store.getClient(issuer);
-    if (stored && !(stored.client_secret_expires_at && stored.client_secret_expires_at * 1000 < Date.now())) return stored;
-    if (this.#options.clientMetadataUrl && as.client_id_metadata_document_supported === true) {
-      const reg = { client_id: this.#options.clientMetadataUrl, token_endpoint_auth_method: 'none' };
-      await this.#store.setClient(issuer, reg);
-      return reg;
-    }
-    if (!as.registration_endpoint) {
-      throw unauthorized(`The authorization server ${issuer} offers no dynamic registration and no client is configured for it (set the "client" option)`);
-    }
-    const grant = this.#options.grant;
-    const redirectUris = grant.type === 'authorization_code' ? [grant.redirectUri] : [];
-    const loopback = redirectUris.every((u) => isLoopbackHost(new URL(u).hostname));
-    const supported = as.token_endpoint_auth_methods_supported;
-    // A native (loopback) client cannot keep a secret: `none` where offered; otherwise what the AS lists.
-    const method =
-      grant.type === 'authorization_code'
-        ? loopback && supported?.includes('none')
-          ? 'none'
-          : (supported?.find((m) => ['none', 'client_secret_basic', 'client_secret_post'].includes(m)) ?? 'client_secret_basic')
-        : supported?.includes('client_secret_basic')
-          ? 'client_secret_basic'
-          : 'client_secret_post';
-    const metadata = {
-      client_name: 'velomcp client',
-      ...this.#options.clientMetadata,
-      redirect_uris: redirectUris,
-      grant_types: grant.type === 'authorization_code' ? ['authorization_code', 'refresh_token'] : grant.type === 'client_credentials' ? ['client_credentials'] : [JWT_BEARER],
-      response_types: grant.type === 'authorization_code' ? ['code'] : [],
-      token_endpoint_auth_method: method,
-      application_type: loopback ? 'native' : 'web',
-    };
-    let reg: ClientRegistration;
-    try {
-      const res = await oauth.dynamicClientRegistrationRequest(as, metadata, netOptions(as.registration_endpoint, this.#options.allowInsecureHttp ?? false));
-      // Parsed by hand: oauth4webapi insists on client_secret_expires_at, which RFC 7591 requires but many
-      // servers leave out; a missing one is read as "does not expire".
-      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-      if (res.status !== 201 && res.status !== 200) throw new Error(`HTTP ${res.status}${typeof body.error === 'string' ? ` ${body.error}` : ''}`);
-      if (typeof body.client_id !== 'string' || body.client_id === '') throw new Error('the response has no client_id');
-      reg = {
-        client_id: body.client_id,
-        ...(typeof body.client_secret === 'string' && { client_secret: body.client_secret }),
-        token_endpoint_auth_method: typeof body.token_endpoint_auth_method === 'string' ? body.token_endpoint_auth_method : typeof body.client_secret === 'string' ? method === 'none' ? 'client_secret_basic' : method : 'none',
-        ...(typeof body.client_secret_expires_at === 'number' && { client_secret_expires_at: body.client_secret_expires_at }),
-      };
-    } catch (err) {
-      throw unauthorized(`Dynamic client registration at ${as.registration_endpoint} failed: ${(err as Error).message}`, err);
-    }
-    await this.#store.setClient(issuer, reg);
-    return reg;
+  /** Registration in the spec's order (see {@link register}). */
+  #registration(issuer: string, as: AuthorizationServerMetadata): Promise<ClientRegistration> {
+    return register(issuer, as, this.#options, this.#store);
   }
 
   /** Scope selection (MCP "Scope Selection Strategy"): option, challenge, PRM `scopes_supported`, or none; plus step-up union and `offline_access`. */
@@ -342,27 +223,8 @@ export class OAuthClient implements HttpAuthHook {
     return set.size ? [...set].join(' ') : undefined;
   }
 
-  async #clientAuth(session: Session): Promise<oauth.ClientAuth> {
-    const c = session.client;
-    switch (c.token_endpoint_auth_method) {
-      case 'client_secret_basic':
-        return secretBasic(c.client_id, c.client_secret ?? '');
-      case 'client_secret_post':
-        return oauth.ClientSecretPost(c.client_secret ?? '');
-      case 'private_key_jwt': {
-        const pre = this.#options.client;
-        if (!pre?.privateKeyPem) throw unauthorized('private_key_jwt needs the "client.privateKeyPem" option');
-        const key = await importPKCS8(pre.privateKeyPem, pre.signingAlgorithm ?? 'ES256');
-        return oauth.PrivateKeyJwt(key, {
-          // RFC 7523 §3 allows the token endpoint as audience; many ASes (and the MCP extension) expect the issuer.
-          [oauth.modifyAssertion]: (_h: unknown, p: Record<string, unknown>) => {
-            p.aud = session.as.issuer;
-          },
-        });
-      }
-      default:
-        return oauth.None();
-    }
+  #clientAuth(session: Session): Promise<oauth.ClientAuth> {
+    return clientAuthentication(session.client, session.as, this.#options.client);
   }
 
   #net(url: string | undefined): ReturnType<typeof netOptions> & { DPoP?: oauth.DPoPHandle } {
