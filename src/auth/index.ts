@@ -19,6 +19,8 @@ export {
   type IntrospectionVerifierOptions,
   createProtectedHttpHandler,
   serveProtectedHttp,
+  createProtectedFetchHandler,
+  type ProtectedFetchHandlerOptions,
   authInfoOf,
   type ProtectedHttpHandlerOptions,
   type ServeProtectedHttpOptions,

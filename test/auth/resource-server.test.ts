@@ -8,7 +8,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { McpServer } from '../../src/server/mcp-server.js';
-import { jwtVerifier, introspectionVerifier, createProtectedHttpHandler, parseWwwAuthenticate } from '../../src/auth/server/index.js';
+import { jwtVerifier, introspectionVerifier, createProtectedHttpHandler, createProtectedFetchHandler, parseWwwAuthenticate } from '../../src/auth/server/index.js';
 import type { NodeHttpHandler } from '../../src/transports/http/index.js';
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
@@ -177,6 +177,7 @@ describe('resource server: refused tokens (each 401 invalid_token)', () => {
   });
   test('signed by a key the issuer does not publish', async () => refused(await token({}, { key: stranger, kid: 'k1' }), /signature/));
   test('garbage', async () => refused('not.a.jwt', /Invalid|JWS|JWT/i));
+  test('DPoP-bound (cnf.jkt) but presented as Bearer', async () => refused(await token({ cnf: { jkt: 'abc' } }), /DPoP-bound/));
 
   test('an oversized token is refused without being verified', async () => {
     const before = verifierCalls;
@@ -260,5 +261,36 @@ describe('resource server: sessions bound to their principal', () => {
     const owner = await post(resource, list, legacy(alice, sid));
     assert.equal(owner.status, 200, owner.body);
     assert.match(owner.body, /whoami/);
+  });
+});
+
+describe('resource server: the fetch (Request/Response) handler', () => {
+  const FETCH_RESOURCE = 'https://mcp.example/mcp';
+  const h = (): ReturnType<typeof createProtectedFetchHandler> =>
+    createProtectedFetchHandler(makeServer(), {
+      auth: { resource: FETCH_RESOURCE, authorizationServers: [ISSUER], verifier: jwtVerifier({ issuer: ISSUER, audience: FETCH_RESOURCE, jwksUri: jwksUrl }), requiredScopes: ['mcp:read'], scopes: { tools: { admin: ['mcp:admin'] } } },
+    });
+  const req = (name: string, tok?: string): Request =>
+    new Request(FETCH_RESOURCE, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', ...callHeaders(name, tok) }, body: JSON.stringify(call(name)) });
+
+  test('PRM, 401 without a token, the principal with one, 403 for a missing scope, and a token for another resource refused', async () => {
+    const handler = h();
+    try {
+      const prm = await handler.fetch(new Request('https://mcp.example/.well-known/oauth-protected-resource/mcp'));
+      assert.equal(((await prm.json()) as { resource: string }).resource, FETCH_RESOURCE);
+      const none = await handler.fetch(req('whoami'));
+      assert.equal(none.status, 401);
+      assert.match(none.headers.get('www-authenticate') ?? '', /resource_metadata="https:\/\/mcp\.example\/\.well-known\/oauth-protected-resource\/mcp"/);
+      const ok = await handler.fetch(req('whoami', await token({ sub: 'zoe', aud: FETCH_RESOURCE })));
+      assert.equal(ok.status, 200);
+      assert.match(await ok.text(), /"text":"zoe"/);
+      const forbidden = await handler.fetch(req('admin', await token({ aud: FETCH_RESOURCE })));
+      assert.equal(forbidden.status, 403);
+      assert.match(forbidden.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+      const other = await handler.fetch(req('whoami', await token({})));
+      assert.equal(other.status, 401, 'a token for the node server resource is not valid here');
+    } finally {
+      handler.close();
+    }
   });
 });

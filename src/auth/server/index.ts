@@ -7,4 +7,5 @@
 export { ResourceServer, type ResourceServerOptions, type ScopeRequirements, type AuthRejection, type AuthOutcome } from './resource-server.js';
 export { jwtVerifier, introspectionVerifier, InvalidTokenError, type TokenVerifier, type AuthInfo, type JwtVerifierOptions, type IntrospectionVerifierOptions } from './verifier.js';
 export { createProtectedHttpHandler, serveProtectedHttp, authInfoOf, type ProtectedHttpHandlerOptions, type ServeProtectedHttpOptions } from './node.js';
+export { createProtectedFetchHandler, type ProtectedFetchHandlerOptions } from './fetch.js';
 export { formatChallenge, parseWwwAuthenticate, type AuthChallenge } from '../challenge.js';

@@ -44,6 +44,12 @@ function scopesOf(claims: Record<string, unknown>): string[] {
   return [];
 }
 
+/** RFC 9449 §7.1: a DPoP-bound token (`cnf.jkt`) presented as a bearer token must be refused. */
+function refuseBoundToken(claims: Record<string, unknown>): void {
+  const cnf = claims.cnf as { jkt?: unknown } | undefined;
+  if (cnf && typeof cnf.jkt === 'string') throw new InvalidTokenError('DPoP-bound token presented as a Bearer token (RFC 9449 §7.1)');
+}
+
 function subjectOf(claims: Record<string, unknown>): string {
   const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : typeof claims.client_id === 'string' ? claims.client_id : '';
   if (sub === '') throw new InvalidTokenError('token has no subject (sub or client_id)');
@@ -107,6 +113,7 @@ export function jwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       throw err;
     }
     const claims = payload as Record<string, unknown>;
+    refuseBoundToken(claims);
     return {
       subject: subjectOf(claims),
       ...(typeof claims.client_id === 'string' && { clientId: claims.client_id }),
@@ -162,6 +169,7 @@ export function introspectionVerifier(options: IntrospectionVerifierOptions): To
     const aud = r.aud === undefined ? [] : Array.isArray(r.aud) ? r.aud : [r.aud];
     if (!aud.includes(options.audience)) throw new InvalidTokenError(`token audience ${JSON.stringify(r.aud ?? null)} does not include ${options.audience}`);
     const claims = r as unknown as Record<string, unknown>;
+    refuseBoundToken(claims);
     const info: AuthInfo = {
       subject: subjectOf(claims),
       ...(typeof r.client_id === 'string' && { clientId: r.client_id }),
