@@ -56,8 +56,9 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
     // that issuer, for this resource, with the --auth-scope scopes.
     if (options.authResource === undefined && port === 0) throw new VeloError('VELO_INVALID_CONFIG', '--auth-issuer with --port 0 needs --auth-resource (the URL clients use)');
     const resource = options.authResource ?? `http://127.0.0.1:${port}/mcp`;
+    const { legacySse: _sse, ...protectedHttp } = http;
     handle = await serveProtectedHttp(server, {
-      ...http,
+      ...protectedHttp,
       auth: {
         resource,
         authorizationServers: [options.authIssuer],
@@ -131,7 +132,7 @@ program
   .option('--ws', 'serve over WebSocket on 127.0.0.1 at /mcp, subprotocol mcp (velomcp extension)')
   .option('--tcp', 'serve newline-delimited JSON over TCP on 127.0.0.1 (velomcp extension)')
   .option('--port <n>', 'HTTP, WebSocket or TCP port (default: $PORT or 3000)', parsePort)
-  .option('--auth-issuer <url>', 'with --http: require OAuth 2.1 bearer tokens (JWT) issued by this authorization server')
+  .option('--auth-issuer <url>', 'with --http: require OAuth 2.1 bearer tokens (JWT) issued by this authorization server (no legacy HTTP+SSE then)')
   .option('--auth-resource <url>', 'with --auth-issuer: this resource\'s identifier, the token audience (default: http://127.0.0.1:PORT/mcp)')
   .option('--auth-scope <scope>', 'with --auth-issuer: a scope every request needs (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--max-message-bytes <n>', 'largest accepted message in bytes', (v) => {

@@ -264,6 +264,16 @@ describe('resource server: sessions bound to their principal', () => {
   });
 });
 
+describe('resource server: configuration', () => {
+  test('the legacy HTTP+SSE transport is refused behind authorization (its sessions cannot be bound)', () => {
+    assert.throws(() => createProtectedHttpHandler(makeServer(), { legacySse: true, auth: { resource: 'http://127.0.0.1/mcp', authorizationServers: [ISSUER], verifier: async () => assert.fail('unused') } }), { code: 'VELO_INVALID_CONFIG' });
+  });
+
+  test('a resource identifier with a fragment is refused (RFC 8707 §2)', () => {
+    assert.throws(() => createProtectedHttpHandler(makeServer(), { auth: { resource: 'http://127.0.0.1/mcp#x', authorizationServers: [ISSUER], verifier: async () => assert.fail('unused') } }), TypeError);
+  });
+});
+
 describe('resource server: the fetch (Request/Response) handler', () => {
   const FETCH_RESOURCE = 'https://mcp.example/mcp';
   const h = (): ReturnType<typeof createProtectedFetchHandler> =>

@@ -10,7 +10,7 @@ import type { McpServer } from '../../server/mcp-server.js';
 import { HttpEngine } from '../../transports/http/engine.js';
 import { nodeRequestPort, nodeResponsePort, type HttpServerHandle, type NodeHttpHandler, type NodeHttpHandlerOptions, type ServeHttpOptions } from '../../transports/http/node.js';
 import { BodyError, type ResponsePort } from '../../transports/http/ports.js';
-import { LegacySseEngine } from '../../transports/sse/engine.js';
+import { VeloError } from '../../jsonrpc/errors.js';
 import { LRUCache } from 'lru-cache';
 import { ResourceServer, type AuthRejection, type ResourceServerOptions } from './resource-server.js';
 import type { AuthInfo } from './verifier.js';
@@ -35,15 +35,20 @@ function reject(res: ResponsePort, r: AuthRejection | { status: number; headers:
 
 /**
  * Creates a `node:http` handler that serves `server` over Streamable HTTP behind OAuth 2.1 bearer-token
- * authorization (MCP `basic/authorization`). Requests to paths other than the MCP endpoint, the legacy
- * SSE paths and the PRM paths get the engine's 404.
- * @throws TypeError when `auth.resource` is not a valid resource identifier.
+ * authorization (MCP `basic/authorization`). Requests to paths other than the MCP endpoint and the PRM
+ * paths get the engine's 404.
+ * @throws TypeError when `auth.resource` is not a valid resource identifier; VeloError
+ *   `VELO_INVALID_CONFIG` with `legacySse` (HTTP+SSE is not served behind authorization).
  */
 export function createProtectedHttpHandler(server: McpServer, options: ProtectedHttpHandlerOptions): NodeHttpHandler {
   const rs = options.auth instanceof ResourceServer ? options.auth : new ResourceServer(options.auth);
+  if (options.legacySse) {
+    // HTTP+SSE (2024-11-05) predates MCP authorization, and its sessions (named in the stream, not a header)
+    // cannot be bound to a principal here: refuse rather than serve it half-protected.
+    throw new VeloError('VELO_INVALID_CONFIG', 'the legacy HTTP+SSE transport cannot be served behind the resource server; drop legacySse');
+  }
   const principals = new WeakMap<object, string>();
   const engine = new HttpEngine(server, { ...options, principal: (raw) => principals.get(raw as object) ?? '' });
-  const sse = options.legacySse ? new LegacySseEngine(server, engine, options.legacySse === true ? {} : options.legacySse) : undefined;
   const mcpPath = options.path ?? '/mcp';
   const max = engine.maxStreamBufferBytes;
   // Legacy sessions belong to the principal that created them: another principal presenting the id is
@@ -73,8 +78,7 @@ export function createProtectedHttpHandler(server: McpServer, options: Protected
       out.respond(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600', 'access-control-allow-origin': '*' }, rs.metadataJson);
       return;
     }
-    const viaSse = sse?.handles(port) ?? false;
-    if (port.path !== mcpPath && !viaSse) return engine.handle(port, out);
+    if (port.path !== mcpPath) return engine.handle(port, out);
     if (port.method === 'OPTIONS') return engine.handle(port, out);
     const header = req.headers.authorization;
     const outcome = await rs.authenticate(header);
@@ -107,9 +111,7 @@ export function createProtectedHttpHandler(server: McpServer, options: Protected
     options.onAuthenticated?.(outcome.auth, req);
     const text = body;
     const authed = text === undefined ? port : { ...port, header: port.header, readBody: () => Promise.resolve(text) };
-    const bound = recordOwner(out, principal);
-    if (viaSse) sse!.handle(authed, bound);
-    else engine.handle(authed, bound);
+    engine.handle(authed, recordOwner(out, principal));
   };
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
@@ -119,12 +121,7 @@ export function createProtectedHttpHandler(server: McpServer, options: Protected
     });
   }) as NodeHttpHandler;
   Object.defineProperties(handler, {
-    close: {
-      value: () => {
-        sse?.close();
-        engine.close();
-      },
-    },
+    close: { value: () => engine.close() },
     notify: { value: engine.notify },
     sessionCount: { get: () => engine.sessions.size },
   });
