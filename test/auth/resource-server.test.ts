@@ -8,6 +8,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { McpServer } from '../../src/server/mcp-server.js';
+import { elicit } from '../../src/index.js';
 import { jwtVerifier, introspectionVerifier, createProtectedHttpHandler, createProtectedFetchHandler, parseWwwAuthenticate } from '../../src/auth/server/index.js';
 import type { NodeHttpHandler } from '../../src/transports/http/index.js';
 
@@ -33,6 +34,10 @@ function makeServer(): McpServer {
   const server = new McpServer({ name: 'protected', version: '1.0.0' });
   server.registerTool('whoami', { inputSchema: { type: 'object' } }, (_args, ctx) => ({ content: [{ type: 'text', text: ctx.principal }] }));
   server.registerTool('admin', { inputSchema: { type: 'object' } }, () => ({ content: [{ type: 'text', text: 'admin done' }] }));
+  server.registerTool('ask', { inputSchema: { type: 'object' } }, async (_args, ctx) => {
+    const { answer } = await ctx.input({ answer: elicit({ message: 'Sure?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } } }) });
+    return { content: [{ type: 'text', text: `answered for ${ctx.principal}: ${JSON.stringify(answer?.content ?? null)}` }] };
+  });
   return server;
 }
 
@@ -261,6 +266,24 @@ describe('resource server: sessions bound to their principal', () => {
     const owner = await post(resource, list, legacy(alice, sid));
     assert.equal(owner.status, 200, owner.body);
     assert.match(owner.body, /whoami/);
+  });
+});
+
+describe('resource server: MRTR requestState bound to the principal', () => {
+  test("another principal cannot complete a request with alice's requestState; alice can", async () => {
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const ask = (extra: object) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'ask', arguments: {}, _meta: meta, ...extra } });
+    const alice = await token({ sub: 'alice' });
+    const first = await post(resource, ask({}), callHeaders('ask', alice));
+    assert.equal(first.status, 200, first.body);
+    const result = (JSON.parse(first.body.startsWith('{') ? first.body : first.body.split('data: ').pop()!) as { result: { resultType: string; requestState: string } }).result;
+    assert.equal(result.resultType, 'input_required');
+    const retry = ask({ requestState: result.requestState, inputResponses: { answer: { action: 'accept', content: { ok: true } } } });
+    const stolen = await post(resource, retry, callHeaders('ask', await token({ sub: 'mallory' })));
+    assert.doesNotMatch(stolen.body, /answered for/, `mallory must not complete alice's request: ${stolen.body}`);
+    assert.match(stolen.body, /"error"/);
+    const own = await post(resource, retry, callHeaders('ask', alice));
+    assert.match(own.body, /answered for alice: \{\\"ok\\":true\}/);
   });
 });
 
