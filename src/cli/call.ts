@@ -6,9 +6,11 @@
  *   velomcp call --read test://static-text -- node server.js
  *   velomcp call --prompt greet --args '{"name":"Ada"}' -- velomcp serve server.js
  *
- * The result is printed as JSON on stdout; diagnostics go to stderr. Exit codes: 0 success; 1 the server
- * answered with an error (a JSON-RPC error, or a tool result with `isError: true`); 2 usage error;
- * 3 connection or transport failure; 4 timeout.
+ * The result is printed as JSON on stdout; diagnostics go to stderr. `--timeout` bounds the whole call,
+ * negotiation included. A server's elicitation is answered from `--elicit <json>` or, on a terminal, by
+ * asking. Exit codes: 0 success; 1 the server answered with an error (a JSON-RPC error, or a tool result
+ * with `isError: true`); 2 usage error; 3 connection or transport failure; 4 timeout; 5 the server asked
+ * for input (elicitation) and neither `--elicit` nor a terminal could answer it. See docs/cli.md.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { OAuthClient } from '../auth/client/oauth-client.js';
@@ -17,24 +19,40 @@ import { McpClient, type EraOption } from '../client/client.js';
 import { StdioClientTransport } from '../client/stdio.js';
 import { McpError, VeloError } from '../jsonrpc/errors.js';
 import type { JsonObject } from '../jsonrpc/message.js';
+import type { ElicitFormParams, ElicitUrlParams } from '../protocol/types.js';
+import { cliElicitationHandler, exampleAnswer } from './elicit.js';
 
-interface CallOptions {
+/** Options of {@link runCall}, as the command line gives them. */
+export interface CallOptions {
   listTools?: boolean;
   tool?: string;
   read?: string;
   prompt?: string;
   args?: JsonObject;
   era: string;
+  /** Bound on the whole call (connecting, negotiating, the request and its input rounds), in milliseconds. */
   timeout: number;
   header: string[];
+  /** The `--elicit` answer (an ElicitResult, or the form content to accept). */
+  elicit?: JsonObject;
+  /** Ask elicitation questions on the terminal when there is no `--elicit` (default: stdin and stderr are TTYs). */
+  interactive?: boolean;
+  /** When the timeout's clock started, on the `performance.now()` scale (the CLI passes 0: process start). */
+  startedAt?: number;
   oauth?: boolean;
   clientId?: string;
   clientSecret?: string;
   scope?: string;
 }
 
-/** Exit codes of `velomcp call`. */
-export const CallExit = { ok: 0, serverError: 1, usage: 2, transport: 3, timeout: 4 } as const;
+/** Exit codes of `velomcp call` (docs/cli.md). */
+export const CallExit = { ok: 0, serverError: 1, usage: 2, transport: 3, timeout: 4, inputRequired: 5 } as const;
+
+/** Most of `--timeout` kept for closing the connection and exiting, in milliseconds (a tenth when less). */
+const MAX_SHUTDOWN_MS = 250;
+
+/** Longest `server/discover` probe in `auto` mode, in milliseconds (the client's default probe timeout). */
+const MAX_PROBE_MS = 5000;
 
 function parseJsonObject(value: string): JsonObject {
   let v: unknown;
@@ -90,26 +108,44 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
       ...(options.scope !== undefined && { scope: options.scope }),
     });
   }
-  const waitMs = options.oauth ? Math.max(options.timeout, 300_000) : options.timeout;
+  // The user needs time in the browser: --oauth stretches the bound to at least 5 minutes.
+  const timeoutMs = options.oauth ? Math.max(options.timeout, 300_000) : options.timeout;
+  const elapsed = options.startedAt === undefined ? 0 : performance.now() - options.startedAt;
+  // The command itself must be gone by the deadline: keep a little of the time for shutting down.
+  const budgetMs = Math.max(1, timeoutMs - elapsed - Math.min(MAX_SHUTDOWN_MS, timeoutMs / 10));
+  let unanswered: ElicitFormParams | ElicitUrlParams | undefined;
   const client = new McpClient(
     { name: 'velomcp-cli', version: '0.1.0' },
     {
       era,
-      requestTimeoutMs: waitMs,
-      ...(options.oauth && { probeTimeoutMs: waitMs }),
+      requestTimeoutMs: budgetMs,
+      // a server that ignores the probe leaves half the time to initialize
+      // (with --oauth the probe itself may wait for the user's authorization, so it gets the whole budget)
+      probeTimeoutMs: options.oauth ? budgetMs : Math.min(MAX_PROBE_MS, Math.ceil(budgetMs / 2)),
       reconnect: false,
       http: { headers, ...(auth && { auth }) },
+      handlers: {
+        elicitation: cliElicitationHandler({
+          ...(options.elicit === undefined ? {} : { answer: options.elicit }),
+          interactive: options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true),
+          onUnanswered: (p) => (unanswered = p),
+        }),
+      },
       onError: (err) => process.stderr.write(`velomcp call: ${err.message}\n`),
     },
   );
-  try {
+  let stdio: StdioClientTransport | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', `no answer within ${timeoutMs} ms (--timeout${options.oauth ? ', at least 5 minutes with --oauth' : ''})`)), budgetMs);
+  });
+  const work = (async (): Promise<{ result: unknown; isError: boolean }> => {
     if (isUrl) await client.connect(targets[0]!);
     else {
       const [command, ...args] = targets;
-      await client.connect(new StdioClientTransport({ command: command!, args, onStderr: (t) => process.stderr.write(t) }));
+      stdio = new StdioClientTransport({ command: command!, args, onStderr: (t) => process.stderr.write(t) });
+      await client.connect(stdio);
     }
-    let result: unknown;
-    let isError = false;
     if (options.listTools) {
       const tools = [];
       let cursor: string | undefined;
@@ -118,21 +154,25 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
         tools.push(...page.tools);
         cursor = page.nextCursor;
       } while (cursor !== undefined);
-      result = { tools };
-    } else if (options.tool !== undefined) {
-      const r = await client.callTool({ name: options.tool, arguments: options.args ?? {} });
-      isError = r.isError === true;
-      result = r;
-    } else if (options.read !== undefined) {
-      result = await client.readResource({ uri: options.read });
-    } else {
-      const args: Record<string, string> = {};
-      for (const [k, v] of Object.entries(options.args ?? {})) args[k] = typeof v === 'string' ? v : JSON.stringify(v);
-      result = await client.getPrompt({ name: options.prompt!, arguments: args });
+      return { result: { tools }, isError: false };
     }
+    if (options.tool !== undefined) {
+      const r = await client.callTool({ name: options.tool, arguments: options.args ?? {} });
+      return { result: r, isError: r.isError === true };
+    }
+    if (options.read !== undefined) return { result: await client.readResource({ uri: options.read }), isError: false };
+    const args: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.args ?? {})) args[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    return { result: await client.getPrompt({ name: options.prompt!, arguments: args }), isError: false };
+  })();
+  work.catch(() => {}); // after the deadline its rejection (the client closing) is expected and ignored
+  try {
+    const { result, isError } = await Promise.race([work, deadline]);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (isError && unanswered) return inputRequired(unanswered);
     return isError ? CallExit.serverError : CallExit.ok;
   } catch (err) {
+    if (unanswered) return inputRequired(unanswered);
     if (err instanceof McpError) {
       process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
       return fail(CallExit.serverError, `server error ${err.code}: ${err.message}`);
@@ -140,9 +180,30 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     if (err instanceof VeloError) return fail(err.code === 'VELO_REQUEST_TIMEOUT' ? CallExit.timeout : CallExit.transport, `${err.code}: ${err.message}`);
     return fail(CallExit.transport, (err as Error).message ?? String(err));
   } finally {
+    clearTimeout(timer);
+    // A server that does not answer will not stop when asked either: past the deadline, do not wait for it.
+    const pid = stdio?.pid;
+    if (pid !== undefined && !(await settledWithin(work, 0))) process.kill(pid, 'SIGTERM');
     await client.close();
     await loopback?.close();
   }
+}
+
+/** True when `p` settles within `ms` milliseconds. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]);
+  clearTimeout(t);
+  return settled;
+}
+
+/** Reports an elicitation nobody could answer, with an example `--elicit` value. */
+function inputRequired(params: ElicitFormParams | ElicitUrlParams): number {
+  const example = params.mode === 'url' ? { action: 'accept' } : exampleAnswer((params as ElicitFormParams).requestedSchema);
+  return fail(
+    CallExit.inputRequired,
+    `the server asked for input ("${params.message}") and there is no terminal to ask on: answer it with --elicit '${JSON.stringify(example)}' (or '{"action":"decline"}'), or run velomcp call in a terminal`,
+  );
 }
 
 /** Adds the `call` command to the `velomcp` program. */
@@ -157,7 +218,8 @@ export function registerCallCommand(program: Command): void {
     .option('--prompt <name>', 'get a prompt')
     .option('--args <json>', 'arguments of --tool or --prompt, as a JSON object', parseJsonObject)
     .option('--era <era>', 'auto (probe, then fall back), legacy, or a pinned modern version', 'auto')
-    .option('--timeout <ms>', 'request timeout in milliseconds', (v) => {
+    .option('--elicit <json>', 'answer to the server\'s elicitation: the form content to accept (e.g. \'{"u":"C"}\'), or an ElicitResult such as \'{"action":"decline"}\'; without it, questions are asked on a terminal', parseJsonObject)
+    .option('--timeout <ms>', 'bound on the whole call (connecting and negotiating included), in milliseconds', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
       return n;
@@ -168,6 +230,6 @@ export function registerCallCommand(program: Command): void {
     .option('--client-secret <secret>', 'with --oauth: the pre-registered client secret')
     .option('--scope <scope>', 'with --oauth: the scopes to ask for (default: from the challenge or the PRM)')
     .action(async (targets: string[], options: CallOptions) => {
-      process.exitCode = await runCall(targets, options);
+      process.exitCode = await runCall(targets, { ...options, startedAt: 0 });
     });
 }

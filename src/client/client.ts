@@ -193,6 +193,10 @@ export class McpClient {
       } catch (err2) {
         await this.#dropWire();
         this.#closed = true;
+        // No HTTP+SSE server either: report what was asked for first (the POST), then what the probe found.
+        if (err2 instanceof VeloError && err2.code === 'VELO_HTTP_ERROR') {
+          throw new VeloError('VELO_HTTP_ERROR', `${err.message}; the HTTP+SSE fallback failed too: ${err2.message}`, { cause: err2 });
+        }
         throw err2;
       }
     }

@@ -65,6 +65,11 @@ export type VeloErrorCode =
   | 'VELO_HTTP_ERROR'
   | 'VELO_SESSION_EXPIRED'
   | 'VELO_PROTOCOL_ERROR'
+  | 'VELO_WORKFLOW_INVALID'
+  | 'VELO_WORKFLOW_REFERENCE'
+  | 'VELO_WORKFLOW_PARAMS'
+  | 'VELO_WORKFLOW_TEMPLATE'
+  | 'VELO_WORKFLOW_STEP_FAILED'
   | 'VELO_UNAUTHORIZED';
 
 /** A local failure with a stable string code; never sent on the wire. */
