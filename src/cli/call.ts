@@ -137,7 +137,7 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
   let stdio: StdioClientTransport | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', `no answer within ${timeoutMs} ms (--timeout${options.oauth ? ', at least 5 minutes with --oauth' : ''})`)), budgetMs);
+    timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', options.oauth ? `no answer within ${timeoutMs} ms (--oauth allows at least 5 minutes)` : `no answer within --timeout ${options.timeout} ms`)), budgetMs);
   });
   const work = (async (): Promise<{ result: unknown; isError: boolean }> => {
     if (isUrl) await client.connect(targets[0]!);
