@@ -70,6 +70,9 @@ export function createProtectedHttpHandler(server: McpServer, options: Protected
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const port = nodeRequestPort(req);
+    // Operator routes (metrics, health) are served as by createHttpHandler: before MCP, without a token.
+    const route = options.routes?.[port.path];
+    if (route) return route(req, res);
     const out = nodeResponsePort(res, max);
     if (rs.metadataPaths.includes(port.path)) {
       req.resume();
