@@ -8,6 +8,7 @@
  * Every scenario connects with era negotiation `'auto'` (probe with `server/discover`, fall back to
  * `initialize`), so the same code serves the 2025-11-25 and the 2026-07-28 runs.
  */
+import { OAuthClient, type OAuthClientOptions } from '../../src/auth/client/index.js';
 import { McpClient, type McpClientOptions } from '../../src/client/index.js';
 import type { JsonObject } from '../../src/jsonrpc/message.js';
 import type { Tool } from '../../src/protocol/types.js';
@@ -34,6 +35,51 @@ const options: McpClientOptions = {
   },
   onError: (err) => process.stderr.write(`client error: ${err.message}\n`),
 };
+
+/**
+ * The user agent of the authorization code flow, headless: the suite's authorization endpoint redirects at
+ * once, so following its `Location` by hand stands in for a browser.
+ */
+async function headlessUserAgent(authorizationUrl: URL): Promise<URL> {
+  const res = await fetch(authorizationUrl, { redirect: 'manual' });
+  await res.body?.cancel();
+  const location = res.headers.get('location');
+  if (!location) throw new Error(`the authorization endpoint answered HTTP ${res.status} without a redirect`);
+  return new URL(location, authorizationUrl);
+}
+
+const str = (k: string): string => (typeof context[k] === 'string' ? (context[k] as string) : '');
+
+/** The OAuth options for an `auth/*` scenario, from its name and `MCP_CONFORMANCE_CONTEXT`. */
+function oauthOptions(): OAuthClientOptions | undefined {
+  if (!scenario.startsWith('auth/')) return undefined;
+  switch (scenario) {
+    case 'auth/client-credentials-basic':
+      return { grant: { type: 'client_credentials' }, client: { clientId: str('client_id'), clientSecret: str('client_secret') } };
+    case 'auth/client-credentials-jwt':
+      return {
+        grant: { type: 'client_credentials' },
+        client: { clientId: str('client_id'), privateKeyPem: str('private_key_pem'), signingAlgorithm: str('signing_algorithm') || 'ES256' },
+      };
+    case 'auth/enterprise-managed-authorization':
+    case 'auth/cross-app-access-complete-flow':
+      return {
+        grant: { type: 'enterprise_managed', idpTokenEndpoint: str('idp_token_endpoint'), idpIssuer: str('idp_issuer'), idpClientId: str('idp_client_id'), idToken: () => str('idp_id_token') },
+        client: { clientId: str('client_id'), clientSecret: str('client_secret') },
+      };
+    case 'auth/wif-jwt-bearer':
+      return { grant: { type: 'jwt_bearer', assertion: () => str('valid_jwt') }, client: { clientId: str('client_id'), tokenEndpointAuthMethod: 'none' } };
+    default: {
+      const options: OAuthClientOptions = {
+        grant: { type: 'authorization_code', redirectUri: 'http://localhost:3000/callback', userAgent: headlessUserAgent },
+        clientMetadataUrl: 'https://conformance-test.local/client-metadata.json',
+        clientMetadata: { client_name: 'velomcp-conformance-client' },
+      };
+      if (str('client_id')) options.client = { clientId: str('client_id'), clientSecret: str('client_secret'), ...(str('issuer') && { issuer: str('issuer') }) };
+      return options;
+    }
+  }
+}
 
 /** Arguments that satisfy a simple input schema: a placeholder per required property. */
 function placeholderArgs(tool: Tool): JsonObject {
@@ -111,6 +157,8 @@ async function main(): Promise<number> {
     process.stderr.write('usage: conformance-client <server-url>\n');
     return 2;
   }
+  const oauth = oauthOptions();
+  if (oauth) options.http = { auth: new OAuthClient(oauth) };
   const client = new McpClient({ name: 'velomcp-conformance-client', version: '0.1.0' }, options);
   try {
     await client.connect(url);

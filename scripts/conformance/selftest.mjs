@@ -80,13 +80,17 @@ try {
   scenario(c, 'tools_call', [check('tool-add-numbers', 'SUCCESS'), check('wire-schema-valid', 'SUCCESS')]);
   scenario(c, 'initialize', [check('init', 'SUCCESS')]);
   scenario(c, 'auth/metadata-default', [check('auth-flow', 'FAILURE', { errorMessage: 'no token' })]);
-  const cr = judge(c, { side: 'client', notes: new Map([['initialize', { incomplete: 'the client exited with code 1 (test may be incomplete)' }]]) });
+  const cr = judge(c, { side: 'client', allow: ['auth/*'], notes: new Map([['initialize', { incomplete: 'the client exited with code 1 (test may be incomplete)' }]]) });
   const cv = Object.fromEntries(cr.scenarios.map((x) => [x.scenario, x]));
   assert.equal(cv.tools_call.verdict, 'PASS');
   assert.equal(cv.initialize.verdict, 'INCOMPLETE');
   assert.equal(cv['auth/metadata-default'].verdict, 'FAIL');
-  assert.equal(cv['auth/metadata-default'].gated, false); // auth/* is report-only in --suite all runs
+  assert.equal(cv['auth/metadata-default'].gated, false); // --allow 'auth/*' makes it report-only
   assert.deepEqual(cr.gated_failures.map((f) => f.scenario), ['initialize']);
+  // Without an allow-list (the default for client runs), auth/* is gated like everything else.
+  const cg = judge(c, { side: 'client' });
+  assert.equal(cg.scenarios.find((x) => x.scenario === 'auth/metadata-default').gated, true);
+  assert.deepEqual(cg.gated_failures.map((f) => f.scenario).sort(), ['auth/metadata-default']);
 
   // ---- requirements yaml subset
   const y = parseRequirementsYaml(`# comment

@@ -13,6 +13,8 @@
  * for input (elicitation) and neither `--elicit` nor a terminal could answer it. See docs/cli.md.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { OAuthClient } from '../auth/client/oauth-client.js';
+import { startLoopbackRedirect, type LoopbackRedirect } from '../auth/client/loopback.js';
 import { McpClient, type EraOption } from '../client/client.js';
 import { StdioClientTransport } from '../client/stdio.js';
 import { McpError, VeloError } from '../jsonrpc/errors.js';
@@ -37,6 +39,10 @@ export interface CallOptions {
   interactive?: boolean;
   /** When the timeout's clock started, on the `performance.now()` scale (the CLI passes 0: process start). */
   startedAt?: number;
+  oauth?: boolean;
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
 }
 
 /** Exit codes of `velomcp call` (docs/cli.md). */
@@ -88,9 +94,25 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
   const isUrl = targets.length === 1 && /^https?:\/\//i.test(targets[0]!);
+  if (options.oauth && !isUrl) return fail(CallExit.usage, '--oauth needs a server URL');
+  // --oauth: the authorization code flow with a loopback redirect (RFC 8252); the user authorizes in a browser,
+  // so the first request may wait minutes.
+  let loopback: LoopbackRedirect | undefined;
+  let auth: OAuthClient | undefined;
+  if (options.oauth) {
+    loopback = await startLoopbackRedirect();
+    auth = new OAuthClient({
+      grant: { type: 'authorization_code', redirectUri: loopback.redirectUri, userAgent: loopback.userAgent },
+      clientMetadata: { client_name: 'velomcp call' },
+      ...(options.clientId !== undefined && { client: { clientId: options.clientId, ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }) } }),
+      ...(options.scope !== undefined && { scope: options.scope }),
+    });
+  }
+  // The user needs time in the browser: --oauth stretches the bound to at least 5 minutes.
+  const timeoutMs = options.oauth ? Math.max(options.timeout, 300_000) : options.timeout;
   const elapsed = options.startedAt === undefined ? 0 : performance.now() - options.startedAt;
   // The command itself must be gone by the deadline: keep a little of the time for shutting down.
-  const budgetMs = Math.max(1, options.timeout - elapsed - Math.min(MAX_SHUTDOWN_MS, options.timeout / 10));
+  const budgetMs = Math.max(1, timeoutMs - elapsed - Math.min(MAX_SHUTDOWN_MS, timeoutMs / 10));
   let unanswered: ElicitFormParams | ElicitUrlParams | undefined;
   const client = new McpClient(
     { name: 'velomcp-cli', version: '0.1.0' },
@@ -98,9 +120,10 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
       era,
       requestTimeoutMs: budgetMs,
       // a server that ignores the probe leaves half the time to initialize
-      probeTimeoutMs: Math.min(MAX_PROBE_MS, Math.ceil(budgetMs / 2)),
+      // (with --oauth the probe itself may wait for the user's authorization, so it gets the whole budget)
+      probeTimeoutMs: options.oauth ? budgetMs : Math.min(MAX_PROBE_MS, Math.ceil(budgetMs / 2)),
       reconnect: false,
-      http: { headers },
+      http: { headers, ...(auth && { auth }) },
       handlers: {
         elicitation: cliElicitationHandler({
           ...(options.elicit === undefined ? {} : { answer: options.elicit }),
@@ -114,7 +137,7 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
   let stdio: StdioClientTransport | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', `no answer within --timeout ${options.timeout} ms`)), budgetMs);
+    timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', options.oauth ? `no answer within ${timeoutMs} ms (--oauth allows at least 5 minutes)` : `no answer within --timeout ${options.timeout} ms`)), budgetMs);
   });
   const work = (async (): Promise<{ result: unknown; isError: boolean }> => {
     if (isUrl) await client.connect(targets[0]!);
@@ -162,6 +185,7 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     const pid = stdio?.pid;
     if (pid !== undefined && !(await settledWithin(work, 0))) process.kill(pid, 'SIGTERM');
     await client.close();
+    await loopback?.close();
   }
 }
 
@@ -201,6 +225,10 @@ export function registerCallCommand(program: Command): void {
       return n;
     }, 30_000)
     .option('--header <header>', 'HTTP header "Name: value" (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--oauth', 'authorize with OAuth 2.1 (authorization code + PKCE, loopback redirect; prints the URL to open)')
+    .option('--client-id <id>', 'with --oauth: a pre-registered client id (default: CIMD or dynamic registration)')
+    .option('--client-secret <secret>', 'with --oauth: the pre-registered client secret')
+    .option('--scope <scope>', 'with --oauth: the scopes to ask for (default: from the challenge or the PRM)')
     .action(async (targets: string[], options: CallOptions) => {
       process.exitCode = await runCall(targets, { ...options, startedAt: 0 });
     });

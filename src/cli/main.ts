@@ -4,6 +4,7 @@
  *
  *   velomcp serve <module> [--stdio]                 serve a server module over stdio
  *   velomcp serve <module> --http [--port N]         serve it over Streamable HTTP at http://127.0.0.1:N/mcp
+ *     [--auth-issuer URL [--auth-resource URL] [--auth-scope S]...]   behind an OAuth 2.1 resource server
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
  *   ... [--metrics [port]] [--metrics-token T] [--dashboard [port]] [--log-requests [level]]   operations (docs/operating.md)
@@ -14,6 +15,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';
 import { serveHttp } from '../transports/http/node.js';
+import { serveProtectedHttp } from '../auth/server/node.js';
+import { jwtVerifier } from '../auth/server/verifier.js';
 import { serveStdio } from '../transports/stdio/server.js';
 import { serveTcp } from '../transports/tcp/server.js';
 import { serveWebSocket } from '../transports/ws/server.js';
@@ -49,6 +52,9 @@ interface ServeOptions extends ObservabilityFlags {
   port?: number;
   maxMessageBytes?: number;
   stateless?: boolean;
+  authIssuer?: string;
+  authResource?: string;
+  authScope?: string[];
   poolSize?: number;
   poolQueue?: number;
   poolNice?: number;
@@ -64,15 +70,35 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
   const server = await loadServerModule(modulePath);
   const envPort = portFromEnv();
   const observability = await setUpObservability(options, true);
-  const handle = await serveHttp(server, {
+  const port = options.port ?? envPort ?? 3000;
+  const http = {
     ...(observability.httpRoutes && { routes: observability.httpRoutes }),
     host: '127.0.0.1',
-    port: options.port ?? envPort ?? 3000,
+    port,
     path: '/mcp',
     legacySse: true,
     ...(options.stateless ? { sessions: false } : {}),
     ...(options.maxMessageBytes === undefined ? {} : { maxBodyBytes: options.maxMessageBytes }),
-  });
+  };
+  let handle;
+  if (options.authIssuer !== undefined) {
+    // --auth-issuer: an OAuth 2.1 resource server in front (docs/authorization.md): JWT access tokens from
+    // that issuer, for this resource, with the --auth-scope scopes.
+    if (options.authResource === undefined && port === 0) throw new VeloError('VELO_INVALID_CONFIG', '--auth-issuer with --port 0 needs --auth-resource (the URL clients use)');
+    const resource = options.authResource ?? `http://127.0.0.1:${port}/mcp`;
+    const { legacySse: _sse, ...protectedHttp } = http;
+    handle = await serveProtectedHttp(server, {
+      ...protectedHttp,
+      auth: {
+        resource,
+        authorizationServers: [options.authIssuer],
+        verifier: jwtVerifier({ issuer: options.authIssuer, audience: resource }),
+        requiredScopes: options.authScope ?? [],
+      },
+    });
+  } else {
+    handle = await serveHttp(server, http);
+  }
   process.stderr.write(`velomcp: serving MCP over Streamable HTTP at ${handle.url}\n`);
   for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const stop = (): void => {
@@ -110,6 +136,9 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
     });
   }
   if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
+  if (options.authIssuer !== undefined && !(options.http && !options.stdio && !options.ws && !options.tcp)) {
+    throw new VeloError('VELO_INVALID_CONFIG', '--auth-issuer applies to --http only');
+  }
   // --ws and --tcp win over --http, so `npm start -- --ws` switches the default HTTP start to WebSocket.
   if ((options.ws || options.tcp) && !options.stdio) {
     await serveOverSocket(modulePath, options, options.ws ? 'ws' : 'tcp');
@@ -148,6 +177,9 @@ program
   .option('--ws', 'serve over WebSocket on 127.0.0.1 at /mcp, subprotocol mcp (velomcp extension)')
   .option('--tcp', 'serve newline-delimited JSON over TCP on 127.0.0.1 (velomcp extension)')
   .option('--port <n>', 'HTTP, WebSocket or TCP port (default: $PORT or 3000)', parsePort)
+  .option('--auth-issuer <url>', 'with --http: require OAuth 2.1 bearer tokens (JWT) issued by this authorization server (no legacy HTTP+SSE then)')
+  .option('--auth-resource <url>', 'with --auth-issuer: this resource\'s identifier, the token audience (default: http://127.0.0.1:PORT/mcp)')
+  .option('--auth-scope <scope>', 'with --auth-issuer: a scope every request needs (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--max-message-bytes <n>', 'largest accepted message in bytes', (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');

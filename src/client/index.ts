@@ -25,3 +25,4 @@ export { InMemoryClientTransport } from './memory.js';
 export { applyElicitationDefaults } from './elicitation.js';
 export { toolParamHeaders, encodeHeaderValue, paramHeadersFor, type ParamHeaderSpec } from './headers.js';
 export { isTransportDrop } from './errors.js';
+export type { HttpAuthHook, AuthRequestInfo, AuthResponseInfo } from './auth-hook.js';

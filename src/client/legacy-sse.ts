@@ -7,7 +7,8 @@
  * transport factory reconnects and re-initializes.
  */
 import { VeloError } from '../jsonrpc/errors.js';
-import { HttpAgentPool, mediaType, readText } from './http-request.js';
+import type { HttpAuthHook } from './auth-hook.js';
+import { HttpAgentPool, mediaType, readText, type RawResponse } from './http-request.js';
 import { readSseStream } from './sse.js';
 import { deliverFrame, type ClientTransport, type TransportCloseInfo } from './transport.js';
 
@@ -19,6 +20,8 @@ export interface SseClientOptions {
   maxMessageBytes?: number;
   /** Milliseconds to wait for the `endpoint` event (default 10 000). */
   endpointTimeoutMs?: number;
+  /** Authorization for the GET stream and every POST (see `HttpAuthHook`; e.g. `OAuthClient` of `velomcp/auth`). */
+  auth?: HttpAuthHook;
 }
 
 /** HTTP+SSE (2024-11-05) as a message-oriented {@link ClientTransport}. */
@@ -50,9 +53,10 @@ export class SseClientTransport implements ClientTransport {
     this.#started = true;
     let res;
     try {
-      res = await this.#pool.request(this.#url, 'GET', { ...this.#options.headers, accept: 'text/event-stream' }, undefined, this.#abort.signal);
+      res = await this.#request(this.#url, 'GET', { ...this.#options.headers, accept: 'text/event-stream' }, undefined);
     } catch (err) {
       this.#shutdown();
+      if (err instanceof VeloError && err.code === 'VELO_UNAUTHORIZED') throw err;
       throw new VeloError('VELO_CONNECTION_CLOSED', `Cannot open ${this.#url.href}: ${(err as Error).message}`, { cause: err });
     }
     if (res.status !== 200 || mediaType(res.headers['content-type']) !== 'text/event-stream') {
@@ -109,8 +113,9 @@ export class SseClientTransport implements ClientTransport {
     if (this.#closed || !endpoint) throw new VeloError('VELO_CONNECTION_CLOSED', 'SSE transport is not open');
     let res;
     try {
-      res = await this.#pool.request(endpoint, 'POST', { ...this.#options.headers, 'content-type': 'application/json' }, message, this.#abort.signal);
+      res = await this.#request(endpoint, 'POST', { ...this.#options.headers, 'content-type': 'application/json' }, message);
     } catch (err) {
+      if (err instanceof VeloError && err.code === 'VELO_UNAUTHORIZED') throw err;
       throw new VeloError('VELO_CONNECTION_CLOSED', `POST ${endpoint.href} failed: ${(err as Error).message}`, { cause: err });
     }
     if (res.status >= 200 && res.status < 300) {
@@ -119,6 +124,24 @@ export class SseClientTransport implements ClientTransport {
     }
     const text = await readText(res.body, 4096).catch(() => '');
     throw new VeloError('VELO_HTTP_ERROR', `POST ${endpoint.href} answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+  }
+
+  /** One HTTP exchange; with an auth hook: its headers, and challenge-and-retry on 401/403 (at most 4 rounds). */
+  async #request(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+    const auth = this.#options.auth;
+    if (!auth) return this.#pool.request(url, method, headers, body, this.#abort.signal);
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#pool.request(url, method, { ...headers, ...(await auth.headers({ method, url })) }, body, this.#abort.signal);
+      const info = { method, url, status: res.status, headers: res.headers, attempt };
+      if ((res.status !== 401 && res.status !== 403) || attempt >= 4) {
+        auth.observe?.(info);
+        return res;
+      }
+      res.body.resume();
+      if (!(await auth.challenge(info))) {
+        throw new VeloError('VELO_UNAUTHORIZED', `${method} ${url.href} answered HTTP ${res.status} (${String(res.headers['www-authenticate'] ?? 'no WWW-Authenticate challenge')})`);
+      }
+    }
   }
 
   /** Closes the stream and every socket. Idempotent. */

@@ -13,6 +13,7 @@
  *   closes its stream instead of POSTing `notifications/cancelled`.
  */
 import { VeloError } from '../jsonrpc/errors.js';
+import type { HttpAuthHook } from './auth-hook.js';
 import type { JsonObject, JsonRpcId } from '../jsonrpc/message.js';
 import type { ProtocolEra } from '../protocol/versions.js';
 import { transportDrop } from './errors.js';
@@ -54,7 +55,15 @@ export interface StreamableHttpClientOptions {
   defaultRetryMs?: number;
   /** Attempts to resume one cut stream (legacy) or to reopen the GET stream before giving up (default 5). */
   maxReconnectAttempts?: number;
+  /**
+   * Authorization (MCP `basic/authorization`): supplies each request's `Authorization` (and `DPoP`) header
+   * and handles 401/403 challenges, e.g. an `OAuthClient` from `velomcp/auth`.
+   */
+  auth?: HttpAuthHook;
 }
+
+/** Safety cap on challenge-and-retry rounds for one HTTP request, whatever the hook says. */
+const MAX_AUTH_ROUNDS = 4;
 
 interface Inflight {
   abort: AbortController;
@@ -63,6 +72,7 @@ interface Inflight {
 }
 
 const SAFE_NAME = (v: string): string => encodeHeaderValue(v);
+const isAuthFailure = (err: unknown): boolean => err instanceof VeloError && err.code === 'VELO_UNAUTHORIZED';
 
 /** The Streamable HTTP client transport. See the module comment for era behaviour. */
 export class StreamableHttpClientTransport implements HttpClientTransport {
@@ -139,9 +149,10 @@ export class StreamableHttpClientTransport implements HttpClientTransport {
     const id = flight.id;
     let res: RawResponse;
     try {
-      res = await this.#pool.request(this.#url, 'POST', headers, body, flight.abort.signal);
+      res = await this.#request('POST', headers, body, flight.abort.signal);
     } catch (err) {
       if (flight.abort.signal.aborted || this.#closed) return;
+      if (isAuthFailure(err)) return this.#fail(id, err as Error);
       this.#fail(id, transportDrop(`HTTP request to ${this.#url.href} failed: ${(err as Error).message}`, err));
       return;
     }
@@ -256,7 +267,7 @@ export class StreamableHttpClientTransport implements HttpClientTransport {
     const headers = this.#headers('text/event-stream');
     headers['last-event-id'] = lastEventId;
     try {
-      const res = await this.#pool.request(this.#url, 'GET', headers, undefined, flight.abort.signal);
+      const res = await this.#request('GET', headers, undefined, flight.abort.signal);
       if (res.status !== 200 || mediaType(res.headers['content-type']) !== 'text/event-stream') {
         res.body.resume();
         this.#fail(flight.id, transportDrop(`Resuming the stream of request ${String(flight.id)} failed with HTTP ${res.status}`));
@@ -288,7 +299,7 @@ export class StreamableHttpClientTransport implements HttpClientTransport {
     const headers = this.#headers('text/event-stream');
     if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
     try {
-      const res = await this.#pool.request(this.#url, 'GET', headers, undefined, flight.abort.signal);
+      const res = await this.#request('GET', headers, undefined, flight.abort.signal);
       if (res.status === 405 || res.status === 404) {
         // The server offers no standalone stream (405), or the session is gone (404: the next POST finds out).
         res.body.resume();
@@ -320,7 +331,7 @@ export class StreamableHttpClientTransport implements HttpClientTransport {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), 2000);
     try {
-      const res = await this.#pool.request(this.#url, 'DELETE', this.#headers('application/json'), undefined, abort.signal);
+      const res = await this.#request('DELETE', this.#headers('application/json'), undefined, abort.signal);
       res.body.resume();
     } catch {
       // The session expires on its own.
@@ -340,6 +351,30 @@ export class StreamableHttpClientTransport implements HttpClientTransport {
     this.#inflight.clear();
     this.#pool.destroy();
     this.onclose?.({ remote: false });
+  }
+
+  /**
+   * One HTTP exchange. With an auth hook: adds its headers, and on 401/403 drains the body, lets the hook act
+   * and sends again while it says so (at most {@link MAX_AUTH_ROUNDS} rounds); the last answer is returned.
+   * @throws the hook's error (a `VELO_UNAUTHORIZED` VeloError) when authorization failed.
+   */
+  async #request(method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<RawResponse> {
+    const auth = this.#options.auth;
+    if (!auth) return this.#pool.request(this.#url, method, headers, body, signal);
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#pool.request(this.#url, method, { ...headers, ...(await auth.headers({ method, url: this.#url })) }, body, signal);
+      const info = { method, url: this.#url, status: res.status, headers: res.headers, attempt };
+      if ((res.status !== 401 && res.status !== 403) || attempt >= MAX_AUTH_ROUNDS) {
+        auth.observe?.(info);
+        return res;
+      }
+      res.body.resume();
+      if (!(await auth.challenge(info))) {
+        const reason = res.headers['www-authenticate'] ?? 'no WWW-Authenticate challenge';
+        throw new VeloError('VELO_UNAUTHORIZED', `${method} ${this.#url.href} answered HTTP ${res.status} (${String(reason)})`);
+      }
+      if (signal.aborted) throw signal.reason;
+    }
   }
 
   #headers(accept: string): Record<string, string> {
