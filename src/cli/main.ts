@@ -6,6 +6,7 @@
  *   velomcp serve <module> --http [--port N]         serve it over Streamable HTTP at http://127.0.0.1:N/mcp
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
+ *   velomcp proxy <config.json> [--http --port N]    serve a gateway of upstream servers (velomcp/orchestration)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';
@@ -121,4 +122,5 @@ program
   });
 
 (await import('./call.js')).registerCallCommand(program);
+(await import('./proxy.js')).registerProxyCommand(program, parsePort);
 await program.parseAsync(process.argv);

@@ -64,7 +64,11 @@ export type VeloErrorCode =
   | 'VELO_NOT_CONNECTED'
   | 'VELO_HTTP_ERROR'
   | 'VELO_SESSION_EXPIRED'
-  | 'VELO_PROTOCOL_ERROR';
+  | 'VELO_PROTOCOL_ERROR'
+  | 'VELO_CATEGORY_LOAD_FAILED'
+  | 'VELO_UPSTREAM_UNAVAILABLE'
+  | 'VELO_POOL_CLOSED'
+  | 'VELO_POOL_TIMEOUT';
 
 /** A local failure with a stable string code; never sent on the wire. */
 export class VeloError extends Error {

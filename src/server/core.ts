@@ -69,6 +69,18 @@ export interface PromptEntry {
   enabled: boolean;
 }
 
+/**
+ * A source of tools that are not registered yet (lazy tool categories, `velomcp/orchestration`): the list and
+ * call paths ask it before they answer. Both hooks are optional; returning `undefined` from `beforeList`
+ * means nothing to do (the list is served synchronously from its cache).
+ */
+export interface ToolProvider {
+  /** Called before `tools/list` is served; a promise delays the list until it settles (a rejection fails the request). */
+  beforeList?(): void | Promise<void>;
+  /** Called when `tools/call` names an unknown tool; resolve true once the tool is registered. */
+  resolve?(name: string): boolean | Promise<boolean>;
+}
+
 /** @internal A modern `subscriptions/listen` stream. */
 export interface ListenSubscription {
   readonly id: JsonRpcId;
@@ -118,6 +130,8 @@ export class ServerCore {
   readonly listenResourceSubs = new Map<string, Set<ListenSubscription>>();
   /** Components that end listen subscriptions gracefully on close. */
   readonly closers = new Set<() => void>();
+  /** Sources of lazily registered tools (see {@link ToolProvider}). */
+  readonly toolProviders: ToolProvider[] = [];
 
   /** Serialised `server/discover` result; cleared on every change. */
   discoverJson: string | undefined;
@@ -146,7 +160,7 @@ export class ServerCore {
   get capabilities(): ServerCapabilities {
     if (this.#capabilities) return this.#capabilities;
     const caps: ServerCapabilities = { logging: {} };
-    if (this.tools.size > 0) caps.tools = { listChanged: true };
+    if (this.tools.size > 0 || this.toolProviders.length > 0) caps.tools = { listChanged: true };
     if (this.prompts.size > 0) caps.prompts = { listChanged: true };
     if (this.resources.size > 0 || this.templates.size > 0) caps.resources = { subscribe: true, listChanged: true };
     if (this.#hasCompleters()) caps.completions = {};
@@ -210,6 +224,13 @@ export class ServerCore {
       const head = `{"jsonrpc":"2.0","method":"${method}","params":{"_meta":{"${MetaKey.subscriptionId}":`;
       for (const s of subs) s.send(`${head}${s.idJson}}}}`);
     }
+  }
+
+  /** Forgets derived capabilities (after a tool provider was added or removed). */
+  capabilitiesChanged(): void {
+    this.#capabilities = undefined;
+    this.#modernCapabilities = undefined;
+    this.discoverJson = undefined;
   }
 
   #hasCompleters(): boolean {
