@@ -104,7 +104,14 @@ export class ToolCategory {
    */
   load(): Promise<void> {
     if (this.#tools) return Promise.resolve();
-    return (this.#loading ??= this.#run());
+    if (this.#loading) return this.#loading;
+    const p = this.#run();
+    this.#loading = p;
+    // A failed load is forgotten so that the next use tries again (a sync throw settles before this line).
+    p.catch(() => {
+      if (this.#loading === p) this.#loading = undefined;
+    });
+    return p;
   }
 
   async #run(): Promise<void> {
@@ -117,7 +124,6 @@ export class ToolCategory {
       this.#lastError = undefined;
     } catch (err) {
       this.#state = 'failed';
-      this.#loading = undefined;
       const e = new VeloError('VELO_CATEGORY_LOAD_FAILED', `Tool category "${this.name}" failed to load: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       this.#lastError = e;
       throw e;

@@ -255,6 +255,7 @@ export class ConnectionPool<C> {
   }
 
   #wait(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new VeloError('VELO_REQUEST_CANCELLED', 'Cancelled while waiting for a connection'));
     const left = deadline - Date.now();
     if (left <= 0) return Promise.reject(new VeloError('VELO_POOL_TIMEOUT', `No upstream connection came free within ${this.#acquireTimeoutMs} ms (pool max ${this.#max})`));
     return new Promise<void>((resolve, reject) => {
