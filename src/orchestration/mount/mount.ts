@@ -258,7 +258,8 @@ export class Mount {
           return await call(conn.client, opts, conn.client.era === 'modern');
         } catch (err) {
           if (binding.inputSignal) throw binding.inputSignal;
-          broken = isUpstreamFailure(err) || !conn.alive;
+          // A call the policy gave up on (timeout) may have left the connection stuck: never reuse it.
+          broken = isUpstreamFailure(err) || !conn.alive || (signal.aborted && !ctx?.signal.aborted);
           throw err;
         } finally {
           conn.current = undefined;
