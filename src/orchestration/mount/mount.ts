@@ -243,7 +243,7 @@ export class Mount {
   /** Runs one upstream request for a downstream request: lease, bind, call, release. */
   #forward<T>(ctx: RequestContext | undefined, idempotent: boolean, call: (client: UpstreamConnection['client'], options: CallOptions, modern: boolean) => Promise<T>): Promise<T> {
     return this.policy.execute(
-      async (signal) => {
+      async (signal, timed) => {
         const lease = await this.pool.acquire(ctx?.principal ?? '', signal);
         const conn = lease.connection;
         const binding: CallBinding = { ctx, abort: new AbortController(), inputSignal: undefined, rounds: 0 };
@@ -252,14 +252,22 @@ export class Mount {
         else signal.addEventListener('abort', onAbort, { once: true });
         conn.current = binding;
         let broken = false;
+        let timedOut = false;
         try {
-          const opts: CallOptions = { signal: binding.abort.signal };
-          if (ctx && ctx._meta.progressToken !== undefined) opts.onProgress = (p) => ctx.progress(p.progress, p.total, p.message);
-          return await call(conn.client, opts, conn.client.era === 'modern');
+          return await timed((timeoutSignal) => {
+            const onTimeout = (): void => {
+              timedOut = true;
+              binding.abort.abort(timeoutSignal.reason);
+            };
+            timeoutSignal.addEventListener('abort', onTimeout, { once: true });
+            const opts: CallOptions = { signal: binding.abort.signal };
+            if (ctx && ctx._meta.progressToken !== undefined) opts.onProgress = (p) => ctx.progress(p.progress, p.total, p.message);
+            return call(conn.client, opts, conn.client.era === 'modern').finally(() => timeoutSignal.removeEventListener('abort', onTimeout));
+          });
         } catch (err) {
           if (binding.inputSignal) throw binding.inputSignal;
           // A call the policy gave up on (timeout) may have left the connection stuck: never reuse it.
-          broken = isUpstreamFailure(err) || !conn.alive || (signal.aborted && !ctx?.signal.aborted);
+          broken = isUpstreamFailure(err) || !conn.alive || timedOut;
           throw err;
         } finally {
           conn.current = undefined;

@@ -113,27 +113,27 @@ export class UpstreamPolicy {
   }
 
   /**
-   * Runs `fn` under the policies. `signal` (the caller's cancellation) and the timeout both abort the signal
-   * `fn` receives.
+   * Runs `fn` under the bulkhead and the breaker (and retry, when `idempotent`). `fn` gets the attempt's
+   * signal (the caller's cancellation) and `timed`, which runs the part that talks to the upstream under the
+   * timeout, so connecting or waiting for a pooled connection does not eat into a call's time.
    * @throws BrokenCircuitError while the breaker is open; BulkheadRejectedError when full; VeloError
    *   `VELO_REQUEST_TIMEOUT` when the timeout fired; whatever `fn` threw otherwise.
    */
-  async execute<T>(fn: (signal: AbortSignal) => Promise<T>, options: { idempotent?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  async execute<T>(fn: (signal: AbortSignal, timed: <R>(work: (signal: AbortSignal) => Promise<R>) => Promise<R>) => Promise<T>, options: { idempotent?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+    const timed = <R>(outer: AbortSignal) => async (work: (signal: AbortSignal) => Promise<R>): Promise<R> => {
+      if (this.#timeoutMs <= 0) return work(outer);
+      try {
+        return await timeout(this.#timeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) => work(signal), outer);
+      } catch (err) {
+        if (err instanceof TaskCancelledError) {
+          if (outer.aborted) throw new VeloError('VELO_REQUEST_CANCELLED', 'The call was cancelled');
+          throw new VeloError('VELO_REQUEST_TIMEOUT', `No answer within ${this.#timeoutMs} ms`);
+        }
+        throw err;
+      }
+    };
     const once = (outer: AbortSignal | undefined): Promise<T> =>
-      this.#bulkhead.execute(() =>
-        this.breaker.execute(async ({ signal: breakerSignal }) => {
-          if (this.#timeoutMs <= 0) return fn(breakerSignal);
-          try {
-            return await timeout(this.#timeoutMs, TimeoutStrategy.Aggressive).execute(({ signal }) => fn(signal), outer ?? breakerSignal);
-          } catch (err) {
-            if (err instanceof TaskCancelledError) {
-              if (outer?.aborted) throw new VeloError('VELO_REQUEST_CANCELLED', 'The call was cancelled');
-              throw new VeloError('VELO_REQUEST_TIMEOUT', `No answer within ${this.#timeoutMs} ms`);
-            }
-            throw err;
-          }
-        }, outer),
-      outer);
+      this.#bulkhead.execute(() => this.breaker.execute(({ signal }) => fn(signal, (work) => timed<never>(signal)(work as never)), outer), outer);
     try {
       if (options.idempotent) return await this.#retry.execute(({ signal }) => once(options.signal ?? signal), options.signal);
       return await once(options.signal);
