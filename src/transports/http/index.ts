@@ -6,7 +6,7 @@
  */
 export { createHttpHandler, serveHttp, type NodeHttpHandler, type NodeHttpHandlerOptions, type ServeHttpOptions, type HttpServerHandle } from './node.js';
 export { createFetchHandler, type FetchHandler } from './fetch.js';
-export type { HttpHandlerOptions, HttpNotifier } from './engine.js';
+export type { HttpHandlerOptions, HttpNotifier } from './options.js';
 export {
   InMemorySessionStore,
   InMemoryEventStore,

@@ -1,0 +1,72 @@
+/**
+ * The options of the Streamable HTTP handlers (`createHttpHandler`, `createFetchHandler`, `serveHttp`).
+ */
+import type { ClientCapabilities } from '../../protocol/types.js';
+import type { EventStore, InMemoryEventStore, InMemorySessionStore, NotificationBus, SessionStore } from './stores.js';
+
+/** Options of the Streamable HTTP handlers. */
+export interface HttpHandlerOptions {
+  /** Serve the legacy era (`initialize`, sessions). Default true. */
+  legacy?: boolean;
+  /** Serve the modern era (2026-07-28, stateless). Default true. */
+  modern?: boolean;
+  /**
+   * Legacy-era sessions. Default true. `false` is the legacy **stateless mode** (the official SDK's
+   * `sessionIdGenerator: undefined`): `initialize` is answered without `Mcp-Session-Id` (and without the
+   * `listChanged`/`subscribe` capabilities, which would need a channel), every later legacy POST is served on
+   * its own short-lived connection that counts as initialized (protocol version from `MCP-Protocol-Version`,
+   * 2025-03-26 when absent), `resources/subscribe` answers -32601, GET and DELETE answer 405. Server→client
+   * requests (`ctx.input`) still work within one POST's SSE stream. The modern era is unaffected.
+   */
+  sessions?: boolean;
+  /**
+   * Stateless legacy mode: the client capabilities every connection assumes, since the ones declared in
+   * `initialize` are remembered nowhere. Default `{ sampling: {}, elicitation: { form: {}, url: {} }, roots: {} }`:
+   * `ctx.input` sends its requests (as the SDK's stateless server does) and a client without the
+   * capability answers with an error. Pass `{}` to make `ctx.input` refuse instead.
+   */
+  statelessClientCapabilities?: ClientCapabilities;
+  /** Stateless legacy mode: most server→client requests awaiting an answer, server-wide. Default 10 000. */
+  maxPendingClientRequests?: number;
+  /** Only this path is served (others get 404). Default: every path. */
+  path?: string;
+  /** Largest accepted body in bytes (413 past it). Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Milliseconds to receive a whole body (408 past it). Default 30 000. */
+  bodyTimeoutMs?: number;
+  /** Most legacy sessions at once (503 past it). Default 10 000. */
+  maxSessions?: number;
+  /** A legacy session with no activity and no work in flight for this long is ended. Default 30 min. */
+  sessionIdleTimeoutMs?: number;
+  /** Where legacy sessions are recorded. Default: an {@link InMemorySessionStore} of `maxSessions`. */
+  sessionStore?: SessionStore;
+  /** Where legacy SSE events are kept for `Last-Event-ID`. Default: an {@link InMemoryEventStore}; `false` turns resumability off. */
+  eventStore?: EventStore | false;
+  /** Fans `notify*` calls out to every process. Default: none (notifications stay in this process). */
+  bus?: NotificationBus;
+  /** The SSE `retry:` value sent with the priming event, in ms. Default 1000. */
+  retryMs?: number;
+  /** Interval of `:` keep-alive comments on open SSE streams, in ms; 0 turns them off. Default 15 000. */
+  keepAliveMs?: number;
+  /** Unread bytes an SSE stream may buffer before it is closed with an error. Default 1 MiB. */
+  maxStreamBufferBytes?: number;
+  /**
+   * DNS-rebinding protection: Host and Origin must be in the allow-lists (403 otherwise). `'auto'` (default)
+   * protects requests that arrive on a loopback socket (node handler) or when allow-lists are given (fetch handler).
+   */
+  dnsRebindingProtection?: boolean | 'auto';
+  /** Accepted `Host` values (hostname, or `host:port`). Default: localhost, 127.0.0.1, [::1]. */
+  allowedHosts?: readonly string[];
+  /** Accepted `Origin` values (full origin, or hostname). Default: localhost, 127.0.0.1, [::1]. */
+  allowedOrigins?: readonly string[];
+  /** Resolves the authenticated principal of a request (binds MRTR state and sessions). Default: anonymous. */
+  principal?: (request: unknown) => string | undefined;
+}
+
+/** Sends cluster-wide notifications through the bus (or locally when there is none). */
+export interface HttpNotifier {
+  toolsChanged(): void;
+  promptsChanged(): void;
+  resourcesChanged(): void;
+  resourceUpdated(uri: string): void;
+}

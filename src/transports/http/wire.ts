@@ -1,0 +1,54 @@
+/** @internal Small wire helpers of the Streamable HTTP engine: headers, error bodies, response detection. */
+import { ErrorCode } from '../../jsonrpc/codes.js';
+import { serializeError, type JsonRpcId } from '../../jsonrpc/message.js';
+import type { OutHeaders } from './ports.js';
+
+export const JSON_HEADERS: OutHeaders = { 'content-type': 'application/json' };
+export const SSE_BASE: OutHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
+export const NAMED_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get', 'tasks/get', 'tasks/update', 'tasks/cancel']);
+
+/** HTTP status for a JSON-RPC error code the connection produced (modern era, spec-notes §4/§5). */
+export function modernStatus(code: number): number {
+  switch (code) {
+    case ErrorCode.ParseError:
+    case ErrorCode.InvalidRequest:
+    case ErrorCode.HeaderMismatch:
+    case ErrorCode.MissingRequiredClientCapability:
+    case ErrorCode.UnsupportedProtocolVersion:
+      return 400;
+    case ErrorCode.MethodNotFound:
+      return 404;
+    default:
+      return 200;
+  }
+}
+
+export function errorBody(id: JsonRpcId | null, code: number, message: string, data?: unknown): string {
+  return serializeError(id, data === undefined ? { code, message } : { code, message, data });
+}
+
+export function idJsonOf(id: JsonRpcId): string {
+  return typeof id === 'number' ? String(id) : JSON.stringify(id);
+}
+
+/** 'r' (result), 'e' (error) or '' when `message` is not the response to the request whose head is given. */
+export function responseKind(message: string, head: string): string {
+  if (!message.startsWith(head)) return '';
+  const c = message.charCodeAt(head.length + 1);
+  return c === 114 ? 'r' : c === 101 ? 'e' : '';
+}
+
+export function errorCodeOf(message: string): number {
+  try {
+    const code = (JSON.parse(message) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'number' ? code : ErrorCode.InternalError;
+  } catch {
+    return ErrorCode.InternalError;
+  }
+}
+
+export function accepts(accept: string | undefined, type: string): boolean {
+  if (accept === undefined) return true;
+  return accept.includes(type) || accept.includes('*/*') || accept.includes(`${type.slice(0, type.indexOf('/'))}/*`);
+}
+
