@@ -16,15 +16,15 @@ import type { CallOptions } from '../../client/options.js';
 import { ErrorCode } from '../../jsonrpc/codes.js';
 import { McpError, VeloError } from '../../jsonrpc/errors.js';
 import type { JsonObject } from '../../jsonrpc/message.js';
-import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplate, Tool } from '../../protocol/types.js';
+import type { CallToolResult, Prompt, Resource, ResourceTemplate, Tool } from '../../protocol/types.js';
 import type { RequestContext } from '../../server/context.js';
 import { InputRequiredSignal } from '../../server/input.js';
 import type { McpServer } from '../../server/mcp-server.js';
-import type { Completer, Registration } from '../../server/options.js';
-import type { JsonSchema } from '../../validation/index.js';
+import type { Registration } from '../../server/options.js';
 import { resolveCachePolicy, type ResultCache, type ToolCachePolicy } from '../cache/result-cache.js';
 import { ConnectionPool, type PoolOptions, type PoolStats } from '../pool/pool.js';
 import { isUpstreamFailure, UpstreamPolicy, type BreakerState, type ResilienceOptions } from '../resilience/policy.js';
+import { listAll, registerPrompts, registerResources, registerTools, upstreamResult, type ListHost } from './lists.js';
 import { describeTarget, UpstreamConnection, type CallBinding, type UpstreamConnectOptions, type UpstreamTarget } from './upstream.js';
 
 /** Options of {@link mount}. */
@@ -65,39 +65,8 @@ export interface MountStats {
 const PREFIX = /^[A-Za-z][A-Za-z0-9.-]{0,31}$/;
 type ListKind = 'tools' | 'prompts' | 'resources';
 
-/**
- * Removes what belongs to the upstream's wire, not to the result: the modern-era `resultType`, cache hints
- * and the upstream's `serverInfo` in `_meta` (the downstream server adds its own for modern clients).
- */
-export function upstreamResult<T extends object>(result: T): T {
-  const r = { ...result } as Record<string, unknown>;
-  delete r.resultType;
-  delete r.ttlMs;
-  delete r.cacheScope;
-  const meta = r._meta as Record<string, unknown> | undefined;
-  if (meta && typeof meta === 'object' && 'io.modelcontextprotocol/serverInfo' in meta) {
-    const { ['io.modelcontextprotocol/serverInfo']: _s, ...rest } = meta;
-    if (Object.keys(rest).length > 0) r._meta = rest;
-    else delete r._meta;
-  }
-  return r as T;
-}
-
 function toolError(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
-}
-
-async function listAll<T>(page: (cursor: string | undefined) => Promise<{ nextCursor?: string } & Record<string, unknown>>, member: string): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 1000; i++) {
-    const r = await page(cursor);
-    const items = r[member];
-    if (Array.isArray(items)) out.push(...(items as T[]));
-    if (typeof r.nextCursor !== 'string' || r.nextCursor === '') break;
-    cursor = r.nextCursor;
-  }
-  return out;
 }
 
 /** An upstream mounted on a server; made by {@link mount}. */
@@ -107,11 +76,11 @@ export class Mount {
   readonly target: UpstreamTarget;
   readonly pool: ConnectionPool<UpstreamConnection>;
   readonly policy: UpstreamPolicy;
-  readonly #server: McpServer;
   readonly #options: MountOptions;
   readonly #tools = new Map<string, Registration>();
   readonly #prompts = new Map<string, Registration>();
   readonly #resources = new Map<string, Registration>();
+  readonly #host: ListHost;
   #control: UpstreamConnection | undefined;
   #controlOpening: Promise<UpstreamConnection> | undefined;
   #pending = new Set<ListKind>();
@@ -124,11 +93,20 @@ export class Mount {
   /** @internal Use {@link mount}. */
   constructor(server: McpServer, prefix: string, target: UpstreamTarget, options: MountOptions) {
     if (!PREFIX.test(prefix)) throw new VeloError('VELO_INVALID_CONFIG', `Invalid mount prefix ${JSON.stringify(prefix)}: a letter, then up to 31 of A-Z a-z 0-9 . - (it also prefixes URI schemes)`);
-    this.#server = server;
     this.prefix = prefix;
     this.separator = options.separator ?? '_';
     this.target = target;
     this.#options = options;
+    this.#host = {
+      server,
+      prefix,
+      separator: this.separator,
+      mountUri: (uri) => this.mountUri(uri),
+      upstreamUri: (uri) => this.upstreamUri(uri),
+      callTool: (name, args, ctx, annotations) => this.callTool(name, args, ctx, annotations),
+      forward: (ctx, what, call) => this.#forwardOther(ctx, what, call),
+      onError: (err) => this.#options.onError?.(err),
+    };
     this.policy = new UpstreamPolicy(options.resilience, { onStateChange: (s) => this.#health(s) });
     this.pool = new ConnectionPool<UpstreamConnection>(
       {
@@ -366,117 +344,10 @@ export class Mount {
     ]);
     if (this.#closed) return;
     const completions = caps.completions !== undefined;
-    if (kinds.includes('tools')) this.#registerTools(tools ?? []);
-    if (kinds.includes('prompts')) this.#registerPrompts(prompts ?? [], completions);
-    if (kinds.includes('resources')) this.#registerResources(resources ?? [], templates ?? [], completions);
-  }
-
-  #replace(regs: Map<string, Registration>, items: readonly unknown[], register: (item: never) => Registration | undefined): void {
-    for (const r of regs.values()) r.remove();
-    regs.clear();
-    for (const item of items) {
-      try {
-        const reg = register(item as never);
-        if (reg) regs.set(reg.name, reg);
-      } catch (err) {
-        this.#options.onError?.(err as Error);
-      }
-    }
-  }
-
-  #registerTools(tools: Tool[]): void {
     const hide = this.state !== 'CLOSED' && (this.#options.whenUnhealthy ?? 'drop') === 'drop';
-    this.#replace(this.#tools, tools, (t: Tool) => {
-      const name = `${this.prefix}${this.separator}${t.name}`;
-      const config = {
-        ...(t.title !== undefined && { title: t.title }),
-        ...(t.description !== undefined && { description: t.description }),
-        inputSchema: (t.inputSchema ?? { type: 'object' }) as JsonSchema,
-        ...(t.outputSchema !== undefined && { outputSchema: t.outputSchema as JsonSchema }),
-        ...(t.annotations !== undefined && { annotations: t.annotations }),
-        ...(t.icons !== undefined && { icons: t.icons }),
-        ...(t._meta !== undefined && { _meta: t._meta }),
-      };
-      const annotations = t.annotations;
-      const handler = (args: JsonObject, ctx: RequestContext): Promise<CallToolResult> => this.callTool(t.name, args, ctx, annotations);
-      let reg: Registration;
-      try {
-        reg = this.#server.registerTool(name, config, handler);
-      } catch (err) {
-        if (!(err instanceof VeloError) || err.code !== 'VELO_INVALID_SCHEMA') throw err;
-        // A schema velomcp cannot compile (e.g. a remote $ref): advertise a permissive one; the upstream still validates.
-        this.#options.onError?.(new VeloError('VELO_INVALID_SCHEMA', `Upstream ${this.prefix} tool ${t.name}: ${err.message}; listed with {"type":"object"}`));
-        const { outputSchema: _o, ...rest } = config;
-        reg = this.#server.registerTool(name, { ...rest, inputSchema: { type: 'object' } as JsonSchema }, handler);
-      }
-      if (hide) reg.disable();
-      return reg;
-    });
-  }
-
-  #registerPrompts(prompts: Prompt[], completions: boolean): void {
-    this.#replace(this.#prompts, prompts, (p: Prompt) => {
-      const name = `${this.prefix}${this.separator}${p.name}`;
-      const complete: Record<string, Completer> = {};
-      if (completions) {
-        for (const a of p.arguments ?? []) {
-          complete[a.name] = (value, context) =>
-            this.#forwardOther(undefined, `completion of ${p.name}`, (c, o) => c.complete({ ref: { type: 'ref/prompt', name: p.name }, argument: { name: a.name, value }, context: { arguments: context.arguments } }, o)).then(
-              (r) => r.completion.values,
-            );
-        }
-      }
-      return this.#server.registerPrompt(
-        name,
-        {
-          ...(p.title !== undefined && { title: p.title }),
-          ...(p.description !== undefined && { description: p.description }),
-          ...(p.arguments !== undefined && { arguments: p.arguments }),
-          ...(p.icons !== undefined && { icons: p.icons }),
-          ...(Object.keys(complete).length > 0 && { complete }),
-        },
-        (args, ctx) => this.#forwardOther(ctx, `prompt ${p.name}`, (c, o) => c.getPrompt({ name: p.name, arguments: args }, o)) as Promise<GetPromptResult>,
-      );
-    });
-  }
-
-  #registerResources(resources: Resource[], templates: ResourceTemplate[], completions: boolean): void {
-    const rewrite = (r: ReadResourceResult): ReadResourceResult => ({
-      ...r,
-      contents: (Array.isArray(r.contents) ? r.contents : []).map((c) => ({ ...c, uri: typeof c.uri === 'string' ? this.mountUri(c.uri) : c.uri })),
-    });
-    const read = (uri: string, ctx: RequestContext): Promise<ReadResourceResult> => {
-      const upstream = this.upstreamUri(uri) ?? uri;
-      return this.#forwardOther(ctx, `read of ${upstream}`, (c, o) => c.readResource({ uri: upstream }, o)).then(rewrite);
-    };
-    const items: Array<{ kind: 'r'; r: Resource } | { kind: 't'; t: ResourceTemplate }> = [...resources.map((r) => ({ kind: 'r' as const, r })), ...templates.map((t) => ({ kind: 't' as const, t }))];
-    this.#replace(this.#resources, items, (item: (typeof items)[number]) => {
-      const described = (x: Resource | ResourceTemplate) => ({
-        ...(x.title !== undefined && { title: x.title }),
-        ...(x.description !== undefined && { description: x.description }),
-        ...(x.mimeType !== undefined && { mimeType: x.mimeType }),
-        ...(x.annotations !== undefined && { annotations: x.annotations }),
-        ...(x.icons !== undefined && { icons: x.icons }),
-      });
-      if (item.kind === 'r') {
-        const r = item.r;
-        const reg = this.#server.registerResource(r.name, this.mountUri(r.uri), { ...described(r), ...(r.size !== undefined && { size: r.size }) }, read);
-        return { ...reg, name: `r:${r.uri}`, remove: () => reg.remove(), disable: () => reg.disable(), enable: () => reg.enable(), enabled: reg.enabled };
-      }
-      const t = item.t;
-      const complete: Record<string, Completer> = {};
-      if (completions) {
-        for (const m of t.uriTemplate.matchAll(/\{[+#./;?&]?([A-Za-z0-9_]+)/g)) {
-          const v = m[1]!;
-          complete[v] = (value, context) =>
-            this.#forwardOther(undefined, `completion of ${t.uriTemplate}`, (c, o) => c.complete({ ref: { type: 'ref/resource', uri: t.uriTemplate }, argument: { name: v, value }, context: { arguments: context.arguments } }, o)).then(
-              (res) => res.completion.values,
-            );
-        }
-      }
-      const reg = this.#server.registerResourceTemplate(`${this.prefix}${this.separator}${t.name}`, this.mountUri(t.uriTemplate), { ...described(t), ...(Object.keys(complete).length > 0 && { complete }) }, (uri, _vars, ctx) => read(uri, ctx));
-      return { ...reg, name: `t:${t.name}`, remove: () => reg.remove(), disable: () => reg.disable(), enable: () => reg.enable(), enabled: reg.enabled };
-    });
+    if (kinds.includes('tools')) registerTools(this.#host, this.#tools, tools ?? [], hide);
+    if (kinds.includes('prompts')) registerPrompts(this.#host, this.#prompts, prompts ?? [], completions);
+    if (kinds.includes('resources')) registerResources(this.#host, this.#resources, resources ?? [], templates ?? [], completions);
   }
 
   // ------------------------------------------------------------------ health
