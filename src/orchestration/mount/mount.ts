@@ -221,7 +221,7 @@ export class Mount {
   /** Runs one upstream request for a downstream request: lease, bind, call, release. */
   #forward<T>(ctx: RequestContext | undefined, idempotent: boolean, call: (client: UpstreamConnection['client'], options: CallOptions, modern: boolean) => Promise<T>): Promise<T> {
     return this.policy.execute(
-      async (signal, timed) => {
+      async (signal) => {
         const lease = await this.pool.acquire(ctx?.principal ?? '', signal);
         const conn = lease.connection;
         const binding: CallBinding = { ctx, abort: new AbortController(), inputSignal: undefined, rounds: 0 };
@@ -230,22 +230,15 @@ export class Mount {
         else signal.addEventListener('abort', onAbort, { once: true });
         conn.current = binding;
         let broken = false;
-        let timedOut = false;
         try {
-          return await timed((timeoutSignal) => {
-            const onTimeout = (): void => {
-              timedOut = true;
-              binding.abort.abort(timeoutSignal.reason);
-            };
-            timeoutSignal.addEventListener('abort', onTimeout, { once: true });
-            const opts: CallOptions = { signal: binding.abort.signal };
-            if (ctx && ctx._meta.progressToken !== undefined) opts.onProgress = (p) => ctx.progress(p.progress, p.total, p.message);
-            return call(conn.client, opts, conn.client.era === 'modern').finally(() => timeoutSignal.removeEventListener('abort', onTimeout));
-          });
+          const opts: CallOptions = { signal: binding.abort.signal };
+          if (this.policy.timeoutMs > 0) opts.timeoutMs = this.policy.timeoutMs;
+          if (ctx && ctx._meta.progressToken !== undefined) opts.onProgress = (p) => ctx.progress(p.progress, p.total, p.message);
+          return await call(conn.client, opts, conn.client.era === 'modern');
         } catch (err) {
           if (binding.inputSignal) throw binding.inputSignal;
-          // A call the policy gave up on (timeout) may have left the connection stuck: never reuse it.
-          broken = isUpstreamFailure(err) || !conn.alive || timedOut;
+          // Transport failures and timeouts (a timed-out call may have left the connection stuck): never reuse it.
+          broken = isUpstreamFailure(err) || !conn.alive;
           throw err;
         } finally {
           conn.current = undefined;
@@ -271,7 +264,7 @@ export class Mount {
   #explain(err: unknown, what: string): string {
     if (err instanceof BrokenCircuitError) return `Upstream "${this.prefix}" is unavailable: its circuit breaker is open after repeated failures; ${what} was not sent. It is probed again within ${Math.ceil(this.policy.halfOpenAfterMs / 1000)} s.`;
     if (err instanceof BulkheadRejectedError) return `Upstream "${this.prefix}" is saturated (too many calls in flight and queued); ${what} was not sent.`;
-    if (err instanceof VeloError && err.code === 'VELO_REQUEST_TIMEOUT') return `Upstream "${this.prefix}" did not answer ${what} in time: ${err.message}`;
+    if (err instanceof VeloError && err.code === 'VELO_REQUEST_TIMEOUT') return `Upstream "${this.prefix}" did not answer ${what} in time (${this.policy.timeoutMs} ms)`;
     return `Upstream "${this.prefix}" failed on ${what}: ${err instanceof Error ? err.message : String(err)}`;
   }
 
