@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { McpServer } from '../../src/server/mcp-server.js';
 import { serveHttp } from '../../src/transports/http/index.js';
-import { mount } from '../../src/orchestration/index.js';
+import { mount, ResultCache, type CacheBackend } from '../../src/orchestration/index.js';
 import { assertNoLeaks, connect, resources, ROOT, text } from './helpers.js';
 
 const UPSTREAM_SCRIPT = join(ROOT, 'dist', 'test', 'orchestration', 'fixtures', 'upstream.js');
@@ -93,5 +93,24 @@ describe('upstream faults', () => {
     await modern.close();
     await http.close();
     await assertNoLeaks(before);
+  });
+
+  test('a failing cache backend under a mount: read-only calls still run (uncached) and the failures are counted', async () => {
+    const upstream = new McpServer({ name: 'u', version: '1' });
+    let runs = 0;
+    upstream.registerTool('read', { annotations: { readOnlyHint: true } }, () => ({ content: [{ type: 'text', text: `run ${++runs}` }] }));
+    const down = (): Promise<never> => Promise.reject(new Error('cache backend down'));
+    const broken: CacheBackend = { name: 'broken', get: down, set: down, delete: down, clear: down, close: async () => undefined };
+    const errors: string[] = [];
+    const cache = new ResultCache({ backend: broken, onError: (e) => errors.push(e.message) });
+    const gateway = new McpServer({ name: 'gw', version: '1' });
+    const m = await mount(gateway, 'u', { server: upstream }, { cache });
+    const client = await connect(gateway);
+    assert.equal(text(await client.callTool({ name: 'u_read' })), 'run 1');
+    assert.equal(text(await client.callTool({ name: 'u_read' })), 'run 2');
+    assert.equal(cache.stats.errors, 4);
+    assert.ok(errors.every((e) => e === 'cache backend down'));
+    await client.close();
+    await m.close();
   });
 });

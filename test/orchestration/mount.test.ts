@@ -12,6 +12,7 @@ import { McpError } from '../../src/jsonrpc/errors.js';
 import type { RequestContext } from '../../src/server/context.js';
 import { McpServer } from '../../src/server/mcp-server.js';
 import { serveHttp, type HttpServerHandle } from '../../src/transports/http/index.js';
+import { serveWebSocket, WebSocketClientTransport } from '../../src/transports/ws/index.js';
 import { mount, ResultCache, type UpstreamTarget } from '../../src/orchestration/index.js';
 import { createUpstream } from './fixtures/upstream.js';
 import { connect, eventually, HANDLERS, ROOT, text } from './helpers.js';
@@ -173,4 +174,15 @@ describe('mount: remote upstreams', () => {
       });
     }
   }
+
+  test('WebSocket through a transport factory (any ClientTransport plugs in)', async () => {
+    const ws = await serveWebSocket(createUpstream('ws-upstream').server, { host: '127.0.0.1', port: 0 });
+    const gateway = new McpServer(INFO);
+    const m = await mount(gateway, 'w', { connect: () => new WebSocketClientTransport(ws.url) });
+    const client = await connect(gateway, 'legacy', { handlers });
+    await exercise(client, 'w');
+    await client.close();
+    await m.close();
+    await ws.close();
+  });
 });
