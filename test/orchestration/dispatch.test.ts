@@ -53,6 +53,7 @@ describe('dispatchParallel', () => {
     assert.equal(started, 2);
     assert.ok(out.every((o) => !o.ok && o.error instanceof VeloError && o.error.code === 'VELO_REQUEST_CANCELLED'));
     await assert.rejects(dispatchParallel(async () => ({ content: [] }), [], { maxConcurrent: 0 }), /maxConcurrent/);
+    assert.deepEqual(await dispatchParallel(async () => ({ content: [] }), []), []);
   });
 
   test('with an McpClient as the caller, 10 calls of a 30 ms tool run concurrently and cancellation reaches the server', async () => {

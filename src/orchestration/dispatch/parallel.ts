@@ -34,7 +34,7 @@ export interface DispatchOptions {
  * @throws VeloError `VELO_INVALID_CONFIG` for a `maxConcurrent` that is not a positive integer.
  */
 export async function dispatchParallel(caller: ToolCaller, calls: readonly ParallelCall[], options: DispatchOptions = {}): Promise<ParallelOutcome[]> {
-  const limit = options.maxConcurrent ?? calls.length;
+  const limit = options.maxConcurrent ?? Math.max(1, calls.length);
   if (!Number.isInteger(limit) || limit < 1) throw new VeloError('VELO_INVALID_CONFIG', 'maxConcurrent must be a positive integer');
   const batch = new AbortController();
   const outer = options.signal;
