@@ -146,4 +146,17 @@ describe('resilience', () => {
     await client.close();
     await m.close();
   });
+
+  test('toolTimeoutMs gives one tool its own timeout', async () => {
+    const { state, target } = switchable();
+    const gateway = new McpServer({ name: 'gw', version: '1' });
+    const m = await mount(gateway, 'up', target, { resilience: { timeoutMs: 60_000 }, toolTimeoutMs: { work: 100 } });
+    const client = await connect(gateway);
+    state.hang = true;
+    const r = await client.callTool({ name: 'up_work' });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /did not answer tool work in time \(100 ms\)/);
+    await client.close();
+    await m.close();
+  });
 });

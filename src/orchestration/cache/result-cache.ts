@@ -69,6 +69,7 @@ export class ResultCache {
   #misses = 0;
   #stores = 0;
   #errors = 0;
+  readonly #tags = new Map<string, string>();
 
   /** @param options - See {@link ResultCacheOptions}. */
   constructor(options: ResultCacheOptions = {}) {
@@ -89,7 +90,7 @@ export class ResultCache {
    * arguments. Principals are hashed too, so keys never carry user names.
    */
   key(tool: string, args: unknown, principal: string, scope: 'principal' | 'public'): string {
-    const who = scope === 'public' ? 'public' : `p.${createHash('sha256').update(principal).digest('base64url').slice(0, 22)}`;
+    const who = scope === 'public' ? 'public' : this.#principalTag(principal);
     const digest = createHash('sha256').update(canonicalJson(args ?? {})).digest('base64url');
     return `${this.#namespace}|${tool}|${who}|${digest}`;
   }
@@ -148,6 +149,17 @@ export class ResultCache {
   /** Closes the backend. */
   close(): Promise<void> {
     return this.backend.close();
+  }
+
+  /** `p.<hash of the principal>`, memoised (principals are few; the memo is bounded). */
+  #principalTag(principal: string): string {
+    let tag = this.#tags.get(principal);
+    if (tag === undefined) {
+      tag = `p.${createHash('sha256').update(principal).digest('base64url').slice(0, 22)}`;
+      if (this.#tags.size >= 10_000) this.#tags.clear();
+      this.#tags.set(principal, tag);
+    }
+    return tag;
   }
 
   #fail(err: unknown, op: 'get' | 'set'): void {

@@ -41,6 +41,8 @@ export interface MountOptions extends UpstreamConnectOptions {
   cache?: ResultCache;
   /** Per upstream tool name: cache or not, TTL and scope (`public` results are shared by all principals). */
   toolCache?: Record<string, ToolCachePolicy>;
+  /** Per upstream tool name: a timeout in milliseconds other than `resilience.timeoutMs` (0: none). */
+  toolTimeoutMs?: Record<string, number>;
   /** Problems that do not belong to one call: a list that failed to refresh, a tool that could not be registered. */
   onError?: (error: Error) => void;
   /** The breaker changed state. */
@@ -183,7 +185,8 @@ export class Mount {
     const cache = this.#options.cache;
     const policy = cache ? resolveCachePolicy(this.#options.toolCache?.[name], annotations, cache.ttlMs) : undefined;
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
-    const run = (): Promise<CallToolResult> => this.#callTool(name, args, ctx, idempotent);
+    const timeoutMs = this.#options.toolTimeoutMs?.[name] ?? this.policy.timeoutMs;
+    const run = (): Promise<CallToolResult> => this.#callTool(name, args, ctx, idempotent, timeoutMs);
     if (!cache || !policy) return run();
     return cache.through(cache.key(`${this.prefix}/${name}`, args, ctx?.principal ?? '', policy.scope), policy.ttlMs, run);
   }
@@ -206,20 +209,20 @@ export class Mount {
 
   // ------------------------------------------------------------------ forwarding
 
-  async #callTool(name: string, args: JsonObject, ctx: RequestContext | undefined, idempotent: boolean): Promise<CallToolResult> {
+  async #callTool(name: string, args: JsonObject, ctx: RequestContext | undefined, idempotent: boolean, timeoutMs: number): Promise<CallToolResult> {
     try {
-      return await this.#forward(ctx, idempotent, (client, opts, modern) =>
+      return await this.#forward(ctx, idempotent, timeoutMs, (client, opts, modern) =>
         client.callTool({ name, arguments: args, ...(modern && { _meta: { 'io.modelcontextprotocol/logLevel': 'debug' } }) }, opts).then(upstreamResult),
       );
     } catch (err) {
       if (err instanceof McpError || err instanceof InputRequiredSignal) throw err;
       if (err instanceof VeloError && err.code === 'VELO_REQUEST_CANCELLED' && ctx?.signal.aborted) throw err;
-      return toolError(this.#explain(err, `tool ${name}`));
+      return toolError(this.#explain(err, `tool ${name}`, timeoutMs));
     }
   }
 
   /** Runs one upstream request for a downstream request: lease, bind, call, release. */
-  #forward<T>(ctx: RequestContext | undefined, idempotent: boolean, call: (client: UpstreamConnection['client'], options: CallOptions, modern: boolean) => Promise<T>): Promise<T> {
+  #forward<T>(ctx: RequestContext | undefined, idempotent: boolean, timeoutMs: number, call: (client: UpstreamConnection['client'], options: CallOptions, modern: boolean) => Promise<T>): Promise<T> {
     return this.policy.execute(
       async (signal) => {
         const lease = await this.pool.acquire(ctx?.principal ?? '', signal);
@@ -232,7 +235,7 @@ export class Mount {
         let broken = false;
         try {
           const opts: CallOptions = { signal: binding.abort.signal };
-          if (this.policy.timeoutMs > 0) opts.timeoutMs = this.policy.timeoutMs;
+          if (timeoutMs > 0) opts.timeoutMs = timeoutMs;
           if (ctx && ctx._meta.progressToken !== undefined) opts.onProgress = (p) => ctx.progress(p.progress, p.total, p.message);
           return await call(conn.client, opts, conn.client.era === 'modern');
         } catch (err) {
@@ -253,7 +256,7 @@ export class Mount {
   /** Forwards a non-tool request; upstream failures become JSON-RPC errors (-32603) with a clear message. */
   async #forwardOther<T extends object>(ctx: RequestContext | undefined, what: string, call: (client: UpstreamConnection['client'], options: CallOptions) => Promise<T>): Promise<T> {
     try {
-      return upstreamResult(await this.#forward(ctx, true, (c, o) => call(c, o)));
+      return upstreamResult(await this.#forward(ctx, true, this.policy.timeoutMs, (c, o) => call(c, o)));
     } catch (err) {
       if (err instanceof McpError || err instanceof InputRequiredSignal) throw err;
       if (err instanceof VeloError && err.code === 'VELO_REQUEST_CANCELLED' && ctx?.signal.aborted) throw err;
@@ -261,10 +264,10 @@ export class Mount {
     }
   }
 
-  #explain(err: unknown, what: string): string {
+  #explain(err: unknown, what: string, timeoutMs = this.policy.timeoutMs): string {
     if (err instanceof BrokenCircuitError) return `Upstream "${this.prefix}" is unavailable: its circuit breaker is open after repeated failures; ${what} was not sent. It is probed again within ${Math.ceil(this.policy.halfOpenAfterMs / 1000)} s.`;
     if (err instanceof BulkheadRejectedError) return `Upstream "${this.prefix}" is saturated (too many calls in flight and queued); ${what} was not sent.`;
-    if (err instanceof VeloError && err.code === 'VELO_REQUEST_TIMEOUT') return `Upstream "${this.prefix}" did not answer ${what} in time (${this.policy.timeoutMs} ms)`;
+    if (err instanceof VeloError && err.code === 'VELO_REQUEST_TIMEOUT') return `Upstream "${this.prefix}" did not answer ${what} in time (${timeoutMs} ms)`;
     return `Upstream "${this.prefix}" failed on ${what}: ${err instanceof Error ? err.message : String(err)}`;
   }
 
