@@ -1,7 +1,4 @@
-/**
- * The README quick start, kept compiling and tested (test/examples/quickstart.test.ts).
- */
-import { elicit, McpServer } from '../../src/index.js';
+import { McpServer, elicit } from 'velomcp';
 
 const server = new McpServer({ name: 'weather', version: '1.0.0' });
 
@@ -16,11 +13,15 @@ server.registerTool(
     // One API for asking the client, in both eras: a server→client request in a legacy session,
     // an input_required result and a retried call in the 2026-07-28 era.
     const { unit } = await ctx.input({
-      unit: elicit({ message: 'Units?', requestedSchema: { type: 'object', properties: { u: { enum: ['C', 'F'] } }, required: ['u'] } }),
+      unit: elicit({
+        message: 'Units?',
+        requestedSchema: { type: 'object', properties: { u: { type: 'string', enum: ['C', 'F'] } }, required: ['u'] },
+      }),
     });
     const u = (unit?.content as { u?: string } | undefined)?.u ?? 'C';
     return { content: [{ type: 'text', text: `Sunny in ${city}, 21°${u}` }] };
   },
 );
 
+// `velomcp serve` serves the default export (over stdio, --http, --ws or --tcp).
 export default server;

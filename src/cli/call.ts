@@ -6,29 +6,47 @@
  *   velomcp call --read test://static-text -- node server.js
  *   velomcp call --prompt greet --args '{"name":"Ada"}' -- velomcp serve server.js
  *
- * The result is printed as JSON on stdout; diagnostics go to stderr. Exit codes: 0 success; 1 the server
- * answered with an error (a JSON-RPC error, or a tool result with `isError: true`); 2 usage error;
- * 3 connection or transport failure; 4 timeout.
+ * The result is printed as JSON on stdout; diagnostics go to stderr. `--timeout` bounds the whole call,
+ * negotiation included. A server's elicitation is answered from `--elicit <json>` or, on a terminal, by
+ * asking. Exit codes: 0 success; 1 the server answered with an error (a JSON-RPC error, or a tool result
+ * with `isError: true`); 2 usage error; 3 connection or transport failure; 4 timeout; 5 the server asked
+ * for input (elicitation) and neither `--elicit` nor a terminal could answer it. See docs/cli.md.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { McpClient, type EraOption } from '../client/client.js';
 import { StdioClientTransport } from '../client/stdio.js';
 import { McpError, VeloError } from '../jsonrpc/errors.js';
 import type { JsonObject } from '../jsonrpc/message.js';
+import type { ElicitFormParams, ElicitUrlParams } from '../protocol/types.js';
+import { cliElicitationHandler, exampleAnswer } from './elicit.js';
 
-interface CallOptions {
+/** Options of {@link runCall}, as the command line gives them. */
+export interface CallOptions {
   listTools?: boolean;
   tool?: string;
   read?: string;
   prompt?: string;
   args?: JsonObject;
   era: string;
+  /** Bound on the whole call (connecting, negotiating, the request and its input rounds), in milliseconds. */
   timeout: number;
   header: string[];
+  /** The `--elicit` answer (an ElicitResult, or the form content to accept). */
+  elicit?: JsonObject;
+  /** Ask elicitation questions on the terminal when there is no `--elicit` (default: stdin and stderr are TTYs). */
+  interactive?: boolean;
+  /** When the timeout's clock started, on the `performance.now()` scale (the CLI passes 0: process start). */
+  startedAt?: number;
 }
 
-/** Exit codes of `velomcp call`. */
-export const CallExit = { ok: 0, serverError: 1, usage: 2, transport: 3, timeout: 4 } as const;
+/** Exit codes of `velomcp call` (docs/cli.md). */
+export const CallExit = { ok: 0, serverError: 1, usage: 2, transport: 3, timeout: 4, inputRequired: 5 } as const;
+
+/** Most of `--timeout` kept for closing the connection and exiting, in milliseconds (a tenth when less). */
+const MAX_SHUTDOWN_MS = 250;
+
+/** Longest `server/discover` probe in `auto` mode, in milliseconds (the client's default probe timeout). */
+const MAX_PROBE_MS = 5000;
 
 function parseJsonObject(value: string): JsonObject {
   let v: unknown;
@@ -70,18 +88,41 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
   const isUrl = targets.length === 1 && /^https?:\/\//i.test(targets[0]!);
+  const elapsed = options.startedAt === undefined ? 0 : performance.now() - options.startedAt;
+  // The command itself must be gone by the deadline: keep a little of the time for shutting down.
+  const budgetMs = Math.max(1, options.timeout - elapsed - Math.min(MAX_SHUTDOWN_MS, options.timeout / 10));
+  let unanswered: ElicitFormParams | ElicitUrlParams | undefined;
   const client = new McpClient(
     { name: 'velomcp-cli', version: '0.1.0' },
-    { era, requestTimeoutMs: options.timeout, reconnect: false, http: { headers }, onError: (err) => process.stderr.write(`velomcp call: ${err.message}\n`) },
+    {
+      era,
+      requestTimeoutMs: budgetMs,
+      // a server that ignores the probe leaves half the time to initialize
+      probeTimeoutMs: Math.min(MAX_PROBE_MS, Math.ceil(budgetMs / 2)),
+      reconnect: false,
+      http: { headers },
+      handlers: {
+        elicitation: cliElicitationHandler({
+          ...(options.elicit === undefined ? {} : { answer: options.elicit }),
+          interactive: options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true),
+          onUnanswered: (p) => (unanswered = p),
+        }),
+      },
+      onError: (err) => process.stderr.write(`velomcp call: ${err.message}\n`),
+    },
   );
-  try {
+  let stdio: StdioClientTransport | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', `no answer within --timeout ${options.timeout} ms`)), budgetMs);
+  });
+  const work = (async (): Promise<{ result: unknown; isError: boolean }> => {
     if (isUrl) await client.connect(targets[0]!);
     else {
       const [command, ...args] = targets;
-      await client.connect(new StdioClientTransport({ command: command!, args, onStderr: (t) => process.stderr.write(t) }));
+      stdio = new StdioClientTransport({ command: command!, args, onStderr: (t) => process.stderr.write(t) });
+      await client.connect(stdio);
     }
-    let result: unknown;
-    let isError = false;
     if (options.listTools) {
       const tools = [];
       let cursor: string | undefined;
@@ -90,21 +131,25 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
         tools.push(...page.tools);
         cursor = page.nextCursor;
       } while (cursor !== undefined);
-      result = { tools };
-    } else if (options.tool !== undefined) {
-      const r = await client.callTool({ name: options.tool, arguments: options.args ?? {} });
-      isError = r.isError === true;
-      result = r;
-    } else if (options.read !== undefined) {
-      result = await client.readResource({ uri: options.read });
-    } else {
-      const args: Record<string, string> = {};
-      for (const [k, v] of Object.entries(options.args ?? {})) args[k] = typeof v === 'string' ? v : JSON.stringify(v);
-      result = await client.getPrompt({ name: options.prompt!, arguments: args });
+      return { result: { tools }, isError: false };
     }
+    if (options.tool !== undefined) {
+      const r = await client.callTool({ name: options.tool, arguments: options.args ?? {} });
+      return { result: r, isError: r.isError === true };
+    }
+    if (options.read !== undefined) return { result: await client.readResource({ uri: options.read }), isError: false };
+    const args: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.args ?? {})) args[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    return { result: await client.getPrompt({ name: options.prompt!, arguments: args }), isError: false };
+  })();
+  work.catch(() => {}); // after the deadline its rejection (the client closing) is expected and ignored
+  try {
+    const { result, isError } = await Promise.race([work, deadline]);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (isError && unanswered) return inputRequired(unanswered);
     return isError ? CallExit.serverError : CallExit.ok;
   } catch (err) {
+    if (unanswered) return inputRequired(unanswered);
     if (err instanceof McpError) {
       process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
       return fail(CallExit.serverError, `server error ${err.code}: ${err.message}`);
@@ -112,8 +157,29 @@ export async function runCall(targets: string[], options: CallOptions): Promise<
     if (err instanceof VeloError) return fail(err.code === 'VELO_REQUEST_TIMEOUT' ? CallExit.timeout : CallExit.transport, `${err.code}: ${err.message}`);
     return fail(CallExit.transport, (err as Error).message ?? String(err));
   } finally {
+    clearTimeout(timer);
+    // A server that does not answer will not stop when asked either: past the deadline, do not wait for it.
+    const pid = stdio?.pid;
+    if (pid !== undefined && !(await settledWithin(work, 0))) process.kill(pid, 'SIGTERM');
     await client.close();
   }
+}
+
+/** True when `p` settles within `ms` milliseconds. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]);
+  clearTimeout(t);
+  return settled;
+}
+
+/** Reports an elicitation nobody could answer, with an example `--elicit` value. */
+function inputRequired(params: ElicitFormParams | ElicitUrlParams): number {
+  const example = params.mode === 'url' ? { action: 'accept' } : exampleAnswer((params as ElicitFormParams).requestedSchema);
+  return fail(
+    CallExit.inputRequired,
+    `the server asked for input ("${params.message}") and there is no terminal to ask on: answer it with --elicit '${JSON.stringify(example)}' (or '{"action":"decline"}'), or run velomcp call in a terminal`,
+  );
 }
 
 /** Adds the `call` command to the `velomcp` program. */
@@ -128,13 +194,14 @@ export function registerCallCommand(program: Command): void {
     .option('--prompt <name>', 'get a prompt')
     .option('--args <json>', 'arguments of --tool or --prompt, as a JSON object', parseJsonObject)
     .option('--era <era>', 'auto (probe, then fall back), legacy, or a pinned modern version', 'auto')
-    .option('--timeout <ms>', 'request timeout in milliseconds', (v) => {
+    .option('--elicit <json>', 'answer to the server\'s elicitation: the form content to accept (e.g. \'{"u":"C"}\'), or an ElicitResult such as \'{"action":"decline"}\'; without it, questions are asked on a terminal', parseJsonObject)
+    .option('--timeout <ms>', 'bound on the whole call (connecting and negotiating included), in milliseconds', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
       return n;
     }, 30_000)
     .option('--header <header>', 'HTTP header "Name: value" (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (targets: string[], options: CallOptions) => {
-      process.exitCode = await runCall(targets, options);
+      process.exitCode = await runCall(targets, { ...options, startedAt: 0 });
     });
 }

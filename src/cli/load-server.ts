@@ -14,7 +14,8 @@ function looksLikeServer(value: unknown): value is McpServer {
 /**
  * Imports `modulePath` and returns its server: the default export, or a named `server` export, either an
  * `McpServer` or a (possibly async) function returning one.
- * @throws VeloError `VELO_INVALID_MODULE` when the file is missing, fails to load, or exports no server.
+ * @throws VeloError `VELO_INVALID_MODULE` when the file is missing, fails to load, exports no server, or its
+ *   factory function throws.
  */
 export async function loadServerModule(modulePath: string): Promise<McpServer> {
   const file = resolve(modulePath);
@@ -25,9 +26,16 @@ export async function loadServerModule(modulePath: string): Promise<McpServer> {
   } catch (err) {
     throw new VeloError('VELO_INVALID_MODULE', `Could not load server module ${file}: ${(err as Error).message}`, { cause: err });
   }
-  for (const candidate of [mod.default, mod.server, mod.createServer]) {
+  const exports: ReadonlyArray<readonly [string, unknown]> = [['default', mod.default], ['server', mod.server], ['createServer', mod.createServer]];
+  for (const [name, candidate] of exports) {
     let value = candidate;
-    if (typeof value === 'function') value = await (value as () => unknown)();
+    if (typeof value === 'function') {
+      try {
+        value = await (value as () => unknown)();
+      } catch (err) {
+        throw new VeloError('VELO_INVALID_MODULE', `The ${name === 'default' ? 'default export' : `"${name}" export`} of ${file} threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
     if (looksLikeServer(value)) return value;
   }
   throw new VeloError(

@@ -7,19 +7,35 @@
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
  *   velomcp proxy <config.json> [--http --port N]    serve a gateway of upstream servers (velomcp/orchestration)
+ *   velomcp call <url> | -- <command...>              call a server once (see call.ts)
+ *
+ * Failures are one line on stderr with an exit code from {@link ServeExit} (docs/cli.md).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VeloError } from '../jsonrpc/errors.js';
 import { serveHttp } from '../transports/http/node.js';
 import { serveStdio } from '../transports/stdio/server.js';
 import { serveTcp } from '../transports/tcp/server.js';
 import { serveWebSocket } from '../transports/ws/server.js';
+import { describeServeFailure, exitWith, ServeExit } from './exit.js';
 import { loadServerModule } from './load-server.js';
 
 /** Parses a TCP port number for commander. */
 export function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
+  return n;
+}
+
+/**
+ * The `PORT` environment variable as a port number, or undefined when unset or empty.
+ * @throws VeloError `VELO_INVALID_CONFIG` naming `PORT` when it is not an integer from 0 to 65535.
+ */
+export function portFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) throw new VeloError('VELO_INVALID_CONFIG', `PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -35,7 +51,7 @@ interface ServeOptions {
 
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
   const server = await loadServerModule(modulePath);
-  const envPort = process.env.PORT === undefined || process.env.PORT === '' ? undefined : parsePort(process.env.PORT);
+  const envPort = portFromEnv();
   const handle = await serveHttp(server, {
     host: '127.0.0.1',
     port: options.port ?? envPort ?? 3000,
@@ -56,7 +72,7 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
 /** Serves over WebSocket (`--ws`) or TCP (`--tcp`) on 127.0.0.1; a signal drains in-flight work, then exits. */
 async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 'ws' | 'tcp'): Promise<void> {
   const server = await loadServerModule(modulePath);
-  const envPort = process.env.PORT === undefined || process.env.PORT === '' ? undefined : parsePort(process.env.PORT);
+  const envPort = portFromEnv();
   const common = { host: '127.0.0.1', port: options.port ?? envPort ?? 3000, ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }) };
   const handle = kind === 'ws' ? await serveWebSocket(server, { ...common, path: '/mcp' }) : await serveTcp(server, common);
   process.stderr.write(`velomcp: serving MCP over ${kind === 'ws' ? 'WebSocket (subprotocol mcp)' : 'TCP (newline-delimited JSON)'} at ${handle.url}\n`);
@@ -93,6 +109,8 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
 }
 
 const program = new Command();
+// Parse errors exit with the usage code (2) instead of commander's 1; set before any subcommand is added.
+program.exitOverride();
 program.name('velomcp').description('velomcp: a high-performance MCP server and client framework').version('0.1.0');
 program
   .command('serve')
@@ -113,14 +131,17 @@ program
     try {
       await serve(modulePath, options);
     } catch (err) {
-      if (err instanceof VeloError) {
-        process.stderr.write(`velomcp: ${err.message}\n`);
-        process.exit(2);
-      }
-      throw err;
+      exitWith(describeServeFailure(err), err);
     }
   });
 
 (await import('./call.js')).registerCallCommand(program);
 (await import('./proxy.js')).registerProxyCommand(program, parsePort);
-await program.parseAsync(process.argv);
+(await import('./workflow.js')).registerWorkflowCommand(program);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // commander already printed its message (or the help / version text) for its own errors
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : ServeExit.usage);
+  exitWith(describeServeFailure(err), err);
+}

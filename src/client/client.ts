@@ -30,17 +30,13 @@ import {
   type JsonRpcSuccess,
 } from '../jsonrpc/message.js';
 import { MetaKey } from '../protocol/meta.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, OutboundRequests, type ProgressParams, type RequestOptions } from '../protocol/outbound.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type ProgressParams, type RequestOptions } from '../protocol/outbound.js';
 import type {
   CallToolResult,
   ClientCapabilities,
   CompleteResult,
-  CreateMessageParams,
-  ElicitFormParams,
-  ElicitUrlParams,
   GetPromptResult,
   Implementation,
-  InputRequest,
   LoggingLevel,
   Prompt,
   ReadResourceResult,
@@ -50,17 +46,21 @@ import type {
   ServerCapabilities,
   Tool,
 } from '../protocol/types.js';
-import { LATEST_LEGACY_PROTOCOL_VERSION, LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS, type ProtocolEra } from '../protocol/versions.js';
-import { applyElicitationDefaults } from './elicitation.js';
+import { MODERN_PROTOCOL_VERSIONS, type ProtocolEra } from '../protocol/versions.js';
 import { isTransportDrop, transportDrop } from './errors.js';
 import { paramHeadersFor, toolParamHeaders, type ParamHeaderSpec } from './headers.js';
 import { SseClientTransport } from './legacy-sse.js';
-import { StreamableHttpClientTransport, type HttpClientTransport } from './streamable-http.js';
+import { MRTR_METHODS, runInputRounds } from './mrtr.js';
+import { initialize, negotiate, supportedModern, type NegotiationHost, type ServerDescription } from './negotiation.js';
+import { invalidateCacheFor, openSubscription, routeToSubscriptions, type SubscriptionState } from './subscriptions.js';
+import { pause, reconnectWithBackoff, reissueDelayMs } from './reconnect.js';
+import { fulfilServerRequest } from './server-requests.js';
+import { StreamableHttpClientTransport } from './streamable-http.js';
 import type { ClientTransport, TransportCloseInfo } from './transport.js';
+import { closeWire, openWire, type Wire } from './wire.js';
 
 import type {
   CallOptions,
-  HandlerContext,
   ListenFilter,
   ListResult,
   McpClientOptions,
@@ -71,28 +71,6 @@ import type {
 export type * from './options.js';
 
 type ConnectTarget = ClientTransport | (() => ClientTransport) | string | URL;
-
-interface Wire {
-  transport: ClientTransport;
-  http: HttpClientTransport | undefined;
-  outbound: OutboundRequests;
-  closed: boolean;
-}
-
-interface SubscriptionState {
-  ids: Set<JsonRpcId>;
-  filter: ListenFilter;
-  onNotification: (n: ServerNotification) => void;
-  ack: ((f: ListenFilter) => void) | undefined;
-}
-
-const MAX_TIMER_MS = 2_147_483_647;
-const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
-const LEGACY_ACCEPTED = new Set([...LEGACY_PROTOCOL_VERSIONS, '2024-10-07']);
-
-function isHttpTransport(t: ClientTransport): t is HttpClientTransport {
-  return 'onrequesterror' in t && 'openStandaloneStream' in t;
-}
 
 /**
  * An MCP client for both protocol eras.
@@ -215,6 +193,10 @@ export class McpClient {
       } catch (err2) {
         await this.#dropWire();
         this.#closed = true;
+        // No HTTP+SSE server either: report what was asked for first (the POST), then what the probe found.
+        if (err2 instanceof VeloError && err2.code === 'VELO_HTTP_ERROR') {
+          throw new VeloError('VELO_HTTP_ERROR', `${err.message}; the HTTP+SSE fallback failed too: ${err2.message}`, { cause: err2 });
+        }
         throw err2;
       }
     }
@@ -343,59 +325,20 @@ export class McpClient {
    * `resources/subscribe` and the session's list_changed notifications.
    * @throws McpError (refused), VeloError (timeout, closed).
    */
-  async listen(filter: ListenFilter, handlers: { onNotification?: (n: ServerNotification) => void } = {}, options: Pick<CallOptions, 'timeoutMs' | 'signal'> = {}): Promise<McpSubscription> {
-    const state: SubscriptionState = { ids: new Set(), filter, onNotification: handlers.onNotification ?? (() => {}), ack: undefined };
-    const abort = new AbortController();
-    const close = (): void => {
-      abort.abort();
-      this.#subscriptions.delete(state);
-    };
-    options.signal?.addEventListener('abort', close, { once: true });
-    if (this.#era !== 'modern') {
-      const caps = this.#serverCapabilities ?? {};
-      for (const uri of filter.resourceSubscriptions ?? []) await this.#request('resources/subscribe', { uri }, options);
-      this.#subscriptions.add(state);
-      const acknowledged: ListenFilter = {};
-      if (filter.toolsListChanged && caps.tools?.listChanged) acknowledged.toolsListChanged = true;
-      if (filter.promptsListChanged && caps.prompts?.listChanged) acknowledged.promptsListChanged = true;
-      if (filter.resourcesListChanged && caps.resources?.listChanged) acknowledged.resourcesListChanged = true;
-      if (filter.resourceSubscriptions?.length) acknowledged.resourceSubscriptions = [...filter.resourceSubscriptions];
-      const ended = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return {
-        acknowledged,
-        ended,
-        close: () => {
-          if (abort.signal.aborted) return;
-          close();
-          for (const uri of filter.resourceSubscriptions ?? []) void this.#request('resources/unsubscribe', { uri }).catch(() => {});
-        },
-      };
-    }
-    const acked = new Promise<ListenFilter>((resolve) => (state.ack = resolve));
-    this.#subscriptions.add(state);
-    const running = this.#send('subscriptions/listen', { notifications: filter as JsonObject }, { signal: abort.signal, timeoutMs: MAX_TIMER_MS }, { listen: true, onId: (id) => state.ids.add(id) });
-    const ended = running.then(
-      () => undefined,
-      () => undefined,
+  listen(filter: ListenFilter, handlers: { onNotification?: (n: ServerNotification) => void } = {}, options: Pick<CallOptions, 'timeoutMs' | 'signal'> = {}): Promise<McpSubscription> {
+    return openSubscription(
+      {
+        era: this.#era,
+        serverCapabilities: this.#serverCapabilities ?? {},
+        subscriptions: this.#subscriptions,
+        requestTimeoutMs: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        request: (method, params, o) => this.#request(method, params, o),
+        listen: (params, o, onId) => this.#send('subscriptions/listen', params, o, { listen: true, onId }),
+      },
+      filter,
+      handlers,
+      options,
     );
-    void ended.then(() => this.#subscriptions.delete(state));
-    let timer: NodeJS.Timeout | undefined;
-    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    try {
-      const acknowledged = await Promise.race([
-        acked,
-        running.then(() => {
-          throw new VeloError('VELO_PROTOCOL_ERROR', 'The listen request ended before it was acknowledged');
-        }),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new VeloError('VELO_REQUEST_TIMEOUT', `No acknowledgement of subscriptions/listen within ${timeoutMs} ms`)), timeoutMs))),
-      ]);
-      return { acknowledged, ended, close };
-    } catch (err) {
-      close();
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
@@ -415,122 +358,49 @@ export class McpClient {
 
   // ---------------------------------------------------------------- negotiation
 
-  async #open(transport: ClientTransport): Promise<Wire> {
-    const wire: Wire = {
-      transport,
-      http: isHttpTransport(transport) ? transport : undefined,
-      outbound: undefined as unknown as OutboundRequests,
-      closed: false,
+  #open(transport: ClientTransport): Promise<Wire> {
+    return openWire(transport, {
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      era: this.#era,
+      version: this.#version,
+      onMessage: (wire, m) => this.#onMessage(wire, m),
+      onClose: (wire, info) => this.#onTransportClose(wire, info),
+      onError: (err) => this.#options.onError?.(err),
+      onSessionExpired: () => void this.#reinitialize('the server answered 404 to the session id').catch((err: Error) => this.#options.onError?.(err)),
+      headersFor: (msg) => this.#headersFor(msg),
+    });
+  }
+
+  /** The view of this client that `negotiation.ts` works on. */
+  get #negotiationHost(): NegotiationHost {
+    const client = this;
+    return {
+      options: this.#options,
+      clientInfo: this.#info,
+      get capabilities() {
+        return client.capabilities;
+      },
+      get logLevel() {
+        return client.#logLevel;
+      },
+      legacySubscriptionUris: () => this.#legacySubscriptions.keys(),
+      wire: () => this.#wire!,
+      setEra: (era, version, probing) => this.#setEra(era, version, probing),
+      meta: () => this.#meta(),
+      describeServer: (d: ServerDescription) => {
+        this.#serverCapabilities = d.capabilities;
+        this.#serverInfo = d.serverInfo;
+        this.#instructions = d.instructions;
+      },
     };
-    wire.outbound = new OutboundRequests((message) => {
-      transport.send(message).catch((err: Error) => {
-        // The message never left: fail its request now rather than at its timeout.
-        const id = (JSON.parse(message) as JsonObject).id as JsonRpcId | undefined;
-        if (id !== undefined && wire.outbound.fail(id, transportDrop(err.message, err))) return;
-        this.#options.onError?.(err);
-      });
-    }, this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    transport.onmessage = (m) => this.#onMessage(wire, m);
-    transport.onerror = (err) => this.#options.onError?.(err);
-    transport.onclose = (info) => this.#onTransportClose(wire, info);
-    if (wire.http) {
-      const http = wire.http;
-      http.era = this.#era;
-      http.protocolVersion = this.#era ? this.#version : undefined;
-      http.onrequesterror = (id, err) => {
-        wire.outbound.fail(id, err);
-      };
-      http.onsessionexpired = () => void this.#reinitialize('the server answered 404 to the session id').catch((err: Error) => this.#options.onError?.(err));
-      http.headersFor = (msg) => this.#headersFor(msg);
-    }
-    await transport.start();
-    return wire;
   }
 
-  async #negotiate(): Promise<void> {
-    const mode = this.#options.era ?? 'auto';
-    if (mode === 'legacy') return this.#initialize();
-    const pinned = typeof mode === 'object' ? mode.pin : undefined;
-    const outcome = await this.#probe(pinned ?? MODERN_PROTOCOL_VERSIONS[0]!, pinned !== undefined);
-    if (outcome === 'legacy') {
-      if (pinned) throw new VeloError('VELO_PROTOCOL_ERROR', `The server does not serve protocol version ${pinned}`);
-      return this.#initialize();
-    }
+  #negotiate(): Promise<void> {
+    return negotiate(this.#negotiationHost);
   }
 
-  /** `server/discover` probe: modern on a DiscoverResult or a recognised modern error, legacy on anything else. */
-  async #probe(version: string, pinned: boolean): Promise<'modern' | 'legacy'> {
-    const timeoutMs = pinned ? this.#options.requestTimeoutMs : (this.#options.probeTimeoutMs ?? 5000);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      this.#setEra('modern', version, true);
-      let result: JsonObject;
-      try {
-        result = await this.#wire!.outbound.request('server/discover', { _meta: this.#meta() }, timeoutMs === undefined ? {} : { timeoutMs });
-      } catch (err) {
-        const next = err instanceof McpError ? this.#supportedModern(err) : undefined;
-        if (next !== undefined && attempt === 0 && (!pinned || next === version)) {
-          version = next;
-          continue;
-        }
-        if (pinned) throw err;
-        this.#setEra(undefined, undefined);
-        return 'legacy';
-      }
-      const supported = Array.isArray(result.supportedVersions) ? (result.supportedVersions as unknown[]).filter((v): v is string => typeof v === 'string') : undefined;
-      const usable = supported?.filter((v) => MODERN_PROTOCOL_VERSIONS.includes(v));
-      if (!usable || usable.length === 0) {
-        if (pinned) throw new VeloError('VELO_PROTOCOL_ERROR', `server/discover did not list protocol version ${version}`);
-        this.#setEra(undefined, undefined);
-        return 'legacy';
-      }
-      if (!usable.includes(version)) {
-        if (pinned) throw new VeloError('VELO_PROTOCOL_ERROR', `The server does not support ${version} (supported: ${supported!.join(', ')})`);
-        version = usable[0]!;
-      }
-      this.#setEra('modern', version);
-      this.#applyDiscover(result);
-      return 'modern';
-    }
-    this.#setEra(undefined, undefined);
-    return 'legacy';
-  }
-
-  /** The modern version to retry with after a -32022 error, if the error lists one we speak. */
-  #supportedModern(err: McpError): string | undefined {
-    if (err.code !== ErrorCode.UnsupportedProtocolVersion) return undefined;
-    const supported = (err.data as { supported?: unknown } | undefined)?.supported;
-    if (!Array.isArray(supported)) return undefined;
-    return MODERN_PROTOCOL_VERSIONS.find((v) => supported.includes(v));
-  }
-
-  #applyDiscover(result: JsonObject): void {
-    this.#serverCapabilities = (result.capabilities as ServerCapabilities | undefined) ?? {};
-    const meta = result._meta as JsonObject | undefined;
-    this.#serverInfo = (meta?.[MetaKey.serverInfo] as Implementation | undefined) ?? (result.serverInfo as Implementation | undefined);
-    this.#instructions = typeof result.instructions === 'string' ? result.instructions : undefined;
-  }
-
-  async #initialize(): Promise<void> {
-    const wire = this.#wire!;
-    this.#setEra(undefined, undefined);
-    if (wire.http) {
-      wire.http.era = 'legacy';
-      wire.http.protocolVersion = undefined;
-    }
-    const asked = this.#options.legacyProtocolVersion ?? LATEST_LEGACY_PROTOCOL_VERSION;
-    const result = await wire.outbound.request('initialize', { protocolVersion: asked, capabilities: this.capabilities as JsonObject, clientInfo: this.#info as unknown as JsonObject });
-    const version = result.protocolVersion;
-    if (typeof version !== 'string' || !LEGACY_ACCEPTED.has(version)) {
-      throw new VeloError('VELO_PROTOCOL_ERROR', `The server chose protocol version ${JSON.stringify(version)}, which this client does not speak`);
-    }
-    this.#setEra('legacy', version);
-    this.#serverCapabilities = (result.capabilities as ServerCapabilities | undefined) ?? {};
-    this.#serverInfo = result.serverInfo as Implementation | undefined;
-    this.#instructions = typeof result.instructions === 'string' ? result.instructions : undefined;
-    await wire.transport.send(serializeNotification('notifications/initialized', undefined));
-    wire.http?.openStandaloneStream();
-    if (this.#logLevel && this.#serverCapabilities.logging) await wire.outbound.request('logging/setLevel', { level: this.#logLevel });
-    for (const uri of this.#legacySubscriptions.keys()) await wire.outbound.request('resources/subscribe', { uri }).catch(() => {});
+  #initialize(): Promise<void> {
+    return initialize(this.#negotiationHost);
   }
 
   /** Legacy era: a new session after expiry (HTTP 404) or reconnection. Single-flight. */
@@ -588,26 +458,13 @@ export class McpClient {
       if (cacheKey) this.#cache.store(cacheKey, result);
       return result;
     }
-    const max = this.#options.maxInputRounds ?? 10;
-    let extra: JsonObject = {};
-    for (let round = 0; round <= max; round++) {
-      const result = await this.#send(method, { ...params, ...extra }, options, { started });
-      if (result.resultType !== 'input_required') {
-        if (cacheKey && round === 0) this.#cache.store(cacheKey, result);
-        return result;
-      }
-      const requests = (result.inputRequests ?? {}) as Record<string, InputRequest>;
-      const inputResponses: JsonObject = {};
-      await Promise.all(
-        Object.entries(requests).map(async ([key, req]) => {
-          inputResponses[key] = await this.#fulfil(req.method, req.params, options.signal);
-        }),
-      );
-      extra = { inputResponses };
-      // requestState is opaque: echoed exactly as received, and only when the server sent one.
-      if (result.requestState !== undefined) extra.requestState = result.requestState;
-    }
-    throw new VeloError('VELO_PROTOCOL_ERROR', `${method} still needed input after ${max} rounds`);
+    const { result, round } = await runInputRounds(method, params, {
+      maxRounds: this.#options.maxInputRounds ?? 10,
+      send: (p) => this.#send(method, p, options, { started }),
+      fulfil: (m, p) => this.#fulfil(m, p, options.signal),
+    });
+    if (cacheKey && round === 0) this.#cache.store(cacheKey, result);
+    return result;
   }
 
   /**
@@ -639,7 +496,7 @@ export class McpClient {
         if (this.#closed || options.signal?.aborted) throw err;
         if (err instanceof McpError && this.#era === 'modern' && attempt === 0) {
           // 2026-07-28 versioning: a -32022 listing another modern version we speak → retry with it.
-          const next = this.#supportedModern(err);
+          const next = supportedModern(err);
           if (next !== undefined) {
             this.#setEra('modern', next);
             continue;
@@ -651,7 +508,7 @@ export class McpClient {
         }
         if (isTransportDrop(err)) {
           if (this.#era === 'modern' && attempt < maxReissues && this.#canRecover(wire)) {
-            await this.#pause(extra.listen ? Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) : 50 * attempt);
+            await pause(reissueDelayMs(attempt, extra.listen === true), this.#closeController.signal);
             continue;
           }
           throw new VeloError('VELO_CONNECTION_CLOSED', `${method} was lost: ${(err as Error).message}${this.#era === 'legacy' ? ' (legacy session; not re-sent)' : ''}`, { cause: err });
@@ -665,17 +522,6 @@ export class McpClient {
     if (this.#closed) return false;
     if (!wire.closed) return true; // HTTP: the connection is per request
     return this.#factory !== undefined && this.#options.reconnect !== false;
-  }
-
-  #pause(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.#closeController.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
-    });
   }
 
   /** The open wire, waiting for a reconnection in progress. @throws VeloError `VELO_NOT_CONNECTED` when closed. */
@@ -727,29 +573,9 @@ export class McpClient {
   }
 
   /** Runs a server→client request (legacy JSON-RPC request or modern input request) through the handlers. */
-  async #fulfil(method: string, params: JsonObject | undefined, signal: AbortSignal | undefined, era: ProtocolEra = 'modern'): Promise<JsonObject> {
-    const h = this.#options.handlers ?? {};
-    const ctx: HandlerContext = { signal: signal ?? this.#closeController.signal, era };
-    switch (method) {
-      case 'sampling/createMessage':
-        if (!h.sampling) throw new McpError(ErrorCode.MethodNotFound, 'This client does not support sampling');
-        return (await h.sampling(params as unknown as CreateMessageParams, ctx)) as unknown as JsonObject;
-      case 'elicitation/create': {
-        if (!h.elicitation) throw new McpError(ErrorCode.MethodNotFound, 'This client does not support elicitation');
-        const p = params as unknown as ElicitFormParams | ElicitUrlParams;
-        const result = await h.elicitation(p, ctx);
-        return (p.mode === 'url' ? result : applyElicitationDefaults((p as ElicitFormParams).requestedSchema, result)) as unknown as JsonObject;
-      }
-      case 'roots/list': {
-        const roots = h.roots ? await h.roots(ctx) : this.#roots;
-        if (!h.roots && !this.#options.roots && this.#roots.length === 0 && era === 'legacy' && !this.capabilities.roots) {
-          throw new McpError(ErrorCode.MethodNotFound, 'This client does not support roots');
-        }
-        return { roots } as unknown as JsonObject;
-      }
-      default:
-        throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
-    }
+  #fulfil(method: string, params: JsonObject | undefined, signal: AbortSignal | undefined, era: ProtocolEra = 'modern'): Promise<JsonObject> {
+    const host = { options: this.#options, capabilities: this.capabilities, roots: () => this.#roots };
+    return fulfilServerRequest(host, method, params, { signal: signal ?? this.#closeController.signal, era });
   }
 
   #onNotification(wire: Wire, n: JsonRpcNotification): void {
@@ -761,51 +587,11 @@ export class McpClient {
       case 'notifications/cancelled':
         if (params?.requestId !== undefined) this.#inbound.get(params.requestId as JsonRpcId)?.abort();
         break;
-      case 'notifications/tools/list_changed':
-        this.#cache.invalidate(['tools/list']);
-        break;
-      case 'notifications/prompts/list_changed':
-        this.#cache.invalidate(['prompts/list']);
-        break;
-      case 'notifications/resources/list_changed':
-        this.#cache.invalidate(['resources/list', 'resources/templates/list']);
-        break;
-      case 'notifications/resources/updated':
-        if (typeof params?.uri === 'string') this.#cache.invalidate(['resources/read'], params.uri);
-        break;
-    }
-    const notification: ServerNotification = { method: n.method, params };
-    const subId = (params?._meta as JsonObject | undefined)?.[MetaKey.subscriptionId] as JsonRpcId | undefined;
-    for (const sub of this.#subscriptions) {
-      if (subId !== undefined) {
-        if (!sub.ids.has(subId)) continue;
-        if (n.method === 'notifications/subscriptions/acknowledged') {
-          const ack = sub.ack;
-          sub.ack = undefined;
-          ack?.(((params?.notifications as ListenFilter | undefined) ?? {}) as ListenFilter);
-          continue;
-        }
-        sub.onNotification(notification);
-      } else if (this.#era === 'legacy' && this.#wants(sub.filter, n)) {
-        sub.onNotification(notification);
-      }
-    }
-    this.#options.onNotification?.(notification);
-  }
-
-  #wants(f: ListenFilter, n: JsonRpcNotification): boolean {
-    switch (n.method) {
-      case 'notifications/tools/list_changed':
-        return f.toolsListChanged === true;
-      case 'notifications/prompts/list_changed':
-        return f.promptsListChanged === true;
-      case 'notifications/resources/list_changed':
-        return f.resourcesListChanged === true;
-      case 'notifications/resources/updated':
-        return (f.resourceSubscriptions ?? []).includes(n.params?.uri as string);
       default:
-        return false;
+        invalidateCacheFor(this.#cache, n);
     }
+    const notification = routeToSubscriptions(this.#subscriptions, this.#era, n);
+    this.#options.onNotification?.(notification);
   }
 
   // ---------------------------------------------------------------- connection loss
@@ -833,43 +619,33 @@ export class McpClient {
     );
   }
 
-  async #reconnect(reason: string): Promise<Wire> {
-    const r = this.#options.reconnect || {};
-    const maxAttempts = r.maxAttempts ?? 5;
-    let delay = r.initialDelayMs ?? 200;
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      await this.#pause(delay);
-      if (this.#closed) throw new VeloError('VELO_CONNECTION_CLOSED', 'The client was closed');
-      delay = Math.min(delay * 2, r.maxDelayMs ?? 5000);
-      let wire: Wire | undefined;
-      try {
-        wire = await this.#open(this.#factory!());
-        this.#wire = wire;
-        if (this.#era === 'legacy') {
-          await this.#initialize();
-          this.#options.onSessionExpired?.({ reason: `reconnected after: ${reason}` });
-        }
-        this.#options.onReconnect?.({ attempt, era: this.#era ?? 'legacy' });
-        return wire;
-      } catch (err) {
-        lastError = err as Error;
-        if (wire) {
-          wire.closed = true;
-          wire.outbound.close(transportDrop('Reconnection failed'));
-          await wire.transport.close().catch(() => {});
-        }
-      }
-    }
-    throw new VeloError('VELO_CONNECTION_CLOSED', `Could not reconnect after ${maxAttempts} attempts: ${lastError?.message ?? reason}`, { cause: lastError });
+  #reconnect(reason: string): Promise<Wire> {
+    return reconnectWithBackoff(
+      {
+        options: this.#options.reconnect || {},
+        signal: this.#closeController.signal,
+        isClosed: () => this.#closed,
+        open: async () => {
+          const wire = await this.#open(this.#factory!());
+          this.#wire = wire;
+          return wire;
+        },
+        afterOpen: async (_wire, attempt) => {
+          if (this.#era === 'legacy') {
+            await this.#initialize();
+            this.#options.onSessionExpired?.({ reason: `reconnected after: ${reason}` });
+          }
+          this.#options.onReconnect?.({ attempt, era: this.#era ?? 'legacy' });
+        },
+      },
+      reason,
+    );
   }
 
   async #dropWire(error: Error = new VeloError('VELO_CONNECTION_CLOSED', 'The connection was closed')): Promise<void> {
     const wire = this.#wire;
     this.#wire = undefined;
     if (!wire) return;
-    wire.closed = true;
-    wire.outbound.close(error);
-    await wire.transport.close().catch(() => {});
+    await closeWire(wire, error);
   }
 }

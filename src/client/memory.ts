@@ -11,29 +11,36 @@ import { deliverFrame, type ClientTransport, type TransportCloseInfo } from './t
 /** Connects to an `McpServer` in the same process. One instance is one connection (one legacy session). */
 export class InMemoryClientTransport implements ClientTransport {
   readonly #server: McpServer;
+  readonly #principal: string | undefined;
   #connection: ServerConnection | undefined;
   #closed = false;
   onmessage: ((message: unknown) => void) | undefined;
   onerror: ((error: Error) => void) | undefined;
   onclose: ((info: TransportCloseInfo) => void) | undefined;
 
-  /** @param server - The server to talk to; it may serve any number of other connections at once. */
-  constructor(server: McpServer) {
+  /**
+   * @param server - The server to talk to; it may serve any number of other connections at once.
+   * @param options - `principal`: the principal the server sees on this connection (default anonymous), for
+   *   in-process callers acting on behalf of an authenticated request (e.g. a workflow step).
+   */
+  constructor(server: McpServer, options: { principal?: string } = {}) {
     this.#server = server;
+    this.#principal = options.principal;
   }
 
   /** Attaches to the server. @throws VeloError `VELO_CONNECTION_CLOSED` after `close()`. */
   async start(): Promise<void> {
     if (this.#closed) throw new VeloError('VELO_CONNECTION_CLOSED', 'In-memory transport is closed');
     if (this.#connection) return;
-    const connection = this.#server.connect({
+    const sink = {
       send: (message: string) => {
         queueMicrotask(() => {
           if (this.#closed) return;
           deliverFrame(this, message);
         });
       },
-    });
+    };
+    const connection = this.#server.connect(sink, this.#principal === undefined ? undefined : { principal: this.#principal });
     connection.onclose = () => this.#finish(true);
     this.#connection = connection;
   }

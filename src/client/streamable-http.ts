@@ -184,7 +184,8 @@ export class StreamableHttpClientTransport implements HttpClientTransport {
     const rpc = messages.filter((m) => typeof m === 'object' && m !== null && (m as JsonObject).jsonrpc === '2.0') as JsonObject[];
     if (rpc.length === 0) {
       const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-      this.#fail(id, new VeloError('VELO_HTTP_ERROR', `HTTP ${res.status} from ${this.#url.href}${snippet ? `: ${snippet}` : ''}`));
+      const what = headers['mcp-method'] ? ` (${headers['mcp-method']})` : '';
+      this.#fail(id, new VeloError('VELO_HTTP_ERROR', `POST ${this.#url.href}${what} answered HTTP ${res.status} (${type || 'no content type'})${snippet ? `: ${snippet}` : ''}`));
       return;
     }
     let answered = false;

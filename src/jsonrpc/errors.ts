@@ -67,7 +67,12 @@ export type VeloErrorCode =
   | 'VELO_PROTOCOL_ERROR'
   | 'VELO_CATEGORY_LOAD_FAILED'
   | 'VELO_POOL_CLOSED'
-  | 'VELO_POOL_TIMEOUT';
+  | 'VELO_POOL_TIMEOUT'
+  | 'VELO_WORKFLOW_INVALID'
+  | 'VELO_WORKFLOW_REFERENCE'
+  | 'VELO_WORKFLOW_PARAMS'
+  | 'VELO_WORKFLOW_TEMPLATE'
+  | 'VELO_WORKFLOW_STEP_FAILED';
 
 /** A local failure with a stable string code; never sent on the wire. */
 export class VeloError extends Error {

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type Options as AjvOptions, type ValidateFunctio
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { VeloError } from '../jsonrpc/errors.js';
-import { formatIssues } from './issues.js';
+import { DEFAULT_MAX_ISSUES, formatIssues } from './issues.js';
 import { jsonEqualityKeywords } from './json-equality.js';
 import { type Dialect, detectDialect, prepareSchema } from './prepare.js';
 import type { JsonSchema, SchemaCompiler, SyncValidate, ValidationIssue, ValidationResult } from './types.js';
@@ -18,9 +18,24 @@ export interface AjvSchemaCompilerOptions {
   maxSubschemas?: number;
   /** Assert `format` (`email`, `date-time`, `uri`...) via ajv-formats. Default true; unknown formats are ignored. */
   formats?: boolean;
-  /** Report every issue instead of stopping at the first. Default false (cheaper on invalid input). */
+  /**
+   * Report every issue of invalid input (up to `maxErrors`) instead of only the first. Default true. Valid
+   * input costs the same either way: every value is checked once by a validator that stops at the first
+   * issue, and only a failure is checked again, by one that collects them all.
+   */
   allErrors?: boolean;
+  /** Most issues reported for one value; the rest are counted in the message. Default {@link DEFAULT_MAX_ISSUES} (20). */
+  maxErrors?: number;
+  /**
+   * Largest input, in JSON values (every object, array and scalar counts one), that is checked again to
+   * collect every issue; bigger invalid inputs report their first issue only, so hostile input cannot make
+   * the error path expensive. Default {@link DEFAULT_ALL_ERRORS_MAX_VALUES} (10 000).
+   */
+  allErrorsMaxValues?: number;
 }
+
+/** Default {@link AjvSchemaCompilerOptions.allErrorsMaxValues}. */
+export const DEFAULT_ALL_ERRORS_MAX_VALUES = 10_000;
 
 /** One ajv instance per dialect, plus the documents it already holds (its meta-schemas). */
 interface Engine {
@@ -48,7 +63,11 @@ export class AjvSchemaCompiler implements SchemaCompiler {
   readonly #maxSubschemas: number;
   readonly #formats: boolean;
   readonly #allErrors: boolean;
+  readonly #maxErrors: number;
+  readonly #allErrorsMaxValues: number;
+  /** Per dialect: the engine that stops at the first issue, and (lazily) the one that collects them all. */
   readonly #engines: { [D in Dialect]?: Engine } = {};
+  readonly #allErrorsEngines: { [D in Dialect]?: Engine } = {};
 
   /**
    * @param options - Bounds and ajv behaviour; see {@link AjvSchemaCompilerOptions}.
@@ -58,7 +77,9 @@ export class AjvSchemaCompiler implements SchemaCompiler {
     this.#maxDepth = positiveInteger('maxDepth', options.maxDepth, 64);
     this.#maxSubschemas = positiveInteger('maxSubschemas', options.maxSubschemas, 10_000);
     this.#formats = options.formats ?? true;
-    this.#allErrors = options.allErrors ?? false;
+    this.#allErrors = options.allErrors ?? true;
+    this.#maxErrors = positiveInteger('maxErrors', options.maxErrors, DEFAULT_MAX_ISSUES);
+    this.#allErrorsMaxValues = positiveInteger('allErrorsMaxValues', options.allErrorsMaxValues, DEFAULT_ALL_ERRORS_MAX_VALUES);
   }
 
   /**
@@ -82,25 +103,21 @@ export class AjvSchemaCompiler implements SchemaCompiler {
       maxSubschemas: this.#maxSubschemas,
       knownDocuments: engine.knownDocuments,
     });
-    const { ajv } = engine;
-    let check: ValidateFunction;
-    try {
-      check = ajv.compile(copy);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new VeloError('VELO_INVALID_SCHEMA', `Invalid JSON Schema: ${message}`, { cause: error });
-    } finally {
-      forget(engine, copy);
-    }
-    return ajvValidator<T>(check);
+    const check = compileIn(engine, copy);
+    if (!this.#allErrors) return ajvValidator<T>(check, undefined, this.#maxErrors, 0);
+    // The collecting validator is compiled on the first failure only: most schemas never see one.
+    let all: ValidateFunction | undefined;
+    const collecting = (): ValidateFunction => (all ??= compileIn(this.#engine(dialect, true), copy));
+    return ajvValidator<T>(check, collecting, this.#maxErrors, this.#allErrorsMaxValues);
   }
 
-  #engine(dialect: Dialect): Engine {
-    const existing = this.#engines[dialect];
+  #engine(dialect: Dialect, allErrors = false): Engine {
+    const engines = allErrors ? this.#allErrorsEngines : this.#engines;
+    const existing = engines[dialect];
     if (existing !== undefined) return existing;
     const options: AjvOptions = {
       strict: false, // unknown keywords (x-mcp-header, $comment-like annotations) must not break compilation
-      allErrors: this.#allErrors,
+      allErrors,
       // ajv registers each compiled schema under its $id (and throws when a second tool reuses one);
       // `forget` unregisters it right after compiling. `addUsedSchema: false` is not an option: with it,
       // `"$ref": "#"` in a schema without `$id` fails to resolve.
@@ -118,9 +135,38 @@ export class AjvSchemaCompiler implements SchemaCompiler {
       ajv,
       knownDocuments: new Set([...Object.keys(ajv.refs), ...Object.keys(ajv.schemas)]),
     };
-    this.#engines[dialect] = engine;
+    engines[dialect] = engine;
     return engine;
   }
+}
+
+/**
+ * Compiles a prepared copy in one engine and forgets it there at once (see {@link forget}).
+ * @throws VeloError `VELO_INVALID_SCHEMA` when ajv rejects the schema.
+ */
+function compileIn(engine: Engine, copy: JsonSchema): ValidateFunction {
+  try {
+    return engine.ajv.compile(copy);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new VeloError('VELO_INVALID_SCHEMA', `Invalid JSON Schema: ${message}`, { cause: error });
+  } finally {
+    forget(engine, copy);
+  }
+}
+
+/** True when `input` holds at most `max` JSON values (objects, arrays and scalars), counted with an early exit. */
+function withinValues(input: unknown, max: number): boolean {
+  const stack: unknown[] = [input];
+  let count = 0;
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (++count > max) return false;
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) for (const item of value) stack.push(item);
+    else for (const key in value) if (Object.hasOwn(value, key)) stack.push((value as Record<string, unknown>)[key]);
+  }
+  return true;
 }
 
 /**
@@ -136,8 +182,20 @@ function forget(engine: Engine, copy: JsonSchema): void {
   for (const key of Object.keys(schemas)) if (!engine.knownDocuments.has(key)) delete schemas[key];
 }
 
-/** Wraps an ajv validate function; the success path allocates only the result object. */
-function ajvValidator<T>(check: ValidateFunction): SyncValidate<T> {
+/** The failure result for `errors`, capped at `maxErrors` issues. */
+function failure<T>(errors: readonly ErrorObject[], maxErrors: number): ValidationResult<T> {
+  const issues = toIssues(errors.slice(0, maxErrors));
+  const result: ValidationResult<T> = { valid: false, issues, message: formatIssues(issues, '', errors.length) };
+  if (errors.length > issues.length) result.omitted = errors.length - issues.length;
+  return result;
+}
+
+/**
+ * Wraps an ajv validate function; the success path allocates only the result object. On failure, when
+ * `collecting` is given and the input holds at most `maxValues` JSON values, the input is checked again
+ * by the collecting validator so that every issue (up to `maxErrors`) is reported.
+ */
+function ajvValidator<T>(check: ValidateFunction, collecting: (() => ValidateFunction) | undefined, maxErrors: number, maxValues: number): SyncValidate<T> {
   return (input: unknown): ValidationResult<T> => {
     let ok: boolean;
     try {
@@ -149,8 +207,15 @@ function ajvValidator<T>(check: ValidateFunction): SyncValidate<T> {
       return { valid: false, issues, message: formatIssues(issues) };
     }
     if (ok) return { valid: true, value: input as T };
-    const issues = toIssues(check.errors ?? []);
-    return { valid: false, issues, message: formatIssues(issues) };
+    const first = check.errors ?? [];
+    if (collecting === undefined || !withinValues(input, maxValues)) return failure(first, maxErrors);
+    try {
+      const all = collecting();
+      return all(input) ? failure(first, maxErrors) : failure(all.errors ?? first, maxErrors);
+    } catch {
+      // the first pass already told what is wrong; a failure to collect more must not hide it
+      return failure(first, maxErrors);
+    }
   };
 }
 

@@ -27,7 +27,7 @@ export type {
   ValidationIssue,
   ValidationResult,
 } from './types.js';
-export { AjvSchemaCompiler, type AjvSchemaCompilerOptions } from './ajv.js';
+export { AjvSchemaCompiler, DEFAULT_ALL_ERRORS_MAX_VALUES, type AjvSchemaCompilerOptions } from './ajv.js';
 export {
   hasStandardJsonSchema,
   isStandardSchema,
@@ -35,7 +35,7 @@ export {
   standardJsonSchema,
   standardSchemaValidator,
 } from './standard-schema.js';
-export { formatIssues } from './issues.js';
+export { DEFAULT_MAX_ISSUES, formatIssues } from './issues.js';
 
 /** Options of {@link compileSchema}. */
 export interface CompileSchemaOptions {
@@ -114,7 +114,9 @@ export function compileSchema(
 /** Re-summarises failures with a label; only the failure path does extra work. */
 function labelled<T>(validate: Validate<T>, label: string): Validate<T> {
   const relabel = (result: ValidationResult<T>): ValidationResult<T> =>
-    result.valid ? result : { valid: false, issues: result.issues, message: formatIssues(result.issues, label) };
+    result.valid
+      ? result
+      : { ...result, message: formatIssues(result.issues, label, result.issues.length + (result.omitted ?? 0)) };
   return (input) => {
     const result = validate(input);
     return isPromiseLike<ValidationResult<T>>(result) ? Promise.resolve(result).then(relabel) : relabel(result);

@@ -1,26 +1,32 @@
 import type { ValidationIssue } from './types.js';
 
-/** How many issues the one-line summary spells out; the rest are counted, so the line stays short. */
-const SUMMARY_ISSUES = 3;
+/**
+ * Most issues a validator reports for one value, and the most the one-line summary spells out (the rest are
+ * counted). Bounds the size of an error a hostile input can provoke.
+ */
+export const DEFAULT_MAX_ISSUES = 20;
 
 /**
  * Formats issues as the one-line summary carried by a failed `ValidationResult`.
  * Each issue reads `<label><path>: <message>`; with neither label nor path only the message is shown.
- * @param issues - The issues, in the validator's order.
+ * @param issues - The issues, in the validator's order; at most {@link DEFAULT_MAX_ISSUES} are spelled out.
  * @param label - Prefix naming the validated value, e.g. `arguments` gives `arguments/age: must be >= 0`.
- * @returns The summary, e.g. `/age: must be >= 0; /name: must be string`.
+ * @param total - How many issues there were in all, when `issues` was already cut short (default: its length).
+ * @returns The summary, e.g. `/age: must be >= 0; /name: must be string`, ending `(and N more)` when some
+ *   issues are not shown.
  */
-export function formatIssues(issues: readonly ValidationIssue[], label = ''): string {
+export function formatIssues(issues: readonly ValidationIssue[], label = '', total = issues.length): string {
   if (issues.length === 0) return label === '' ? 'invalid value' : `${label}: invalid value`;
   let line = '';
-  const shown = Math.min(issues.length, SUMMARY_ISSUES);
+  const shown = Math.min(issues.length, DEFAULT_MAX_ISSUES);
   for (let i = 0; i < shown; i++) {
     const issue = issues[i]!;
     const where = label + issue.path;
     if (i > 0) line += '; ';
     line += where === '' ? issue.message : `${where}: ${issue.message}`;
   }
-  if (issues.length > shown) line += ` (and ${issues.length - shown} more)`;
+  const more = Math.max(total, issues.length) - shown;
+  if (more > 0) line += ` (and ${more} more)`;
   return line;
 }
 

@@ -1,5 +1,5 @@
 import { VeloError } from '../jsonrpc/errors.js';
-import { escapePointerToken, formatIssues, isPlainObject, isPromiseLike } from './issues.js';
+import { DEFAULT_MAX_ISSUES, escapePointerToken, formatIssues, isPlainObject, isPromiseLike } from './issues.js';
 import type {
   JsonSchema,
   StandardJSONSchemaV1,
@@ -98,11 +98,14 @@ export function standardSchemaValidator<Output>(schema: StandardSchemaV1<unknown
 
 function fromStandardResult<Output>(result: StandardSchemaV1.Result<Output>): ValidationResult<Output> {
   if (result.issues === undefined) return { valid: true, value: result.value };
-  const issues: ValidationIssue[] = result.issues.map((issue) => ({
+  const all = result.issues;
+  const issues: ValidationIssue[] = all.slice(0, DEFAULT_MAX_ISSUES).map((issue) => ({
     path: issuePathToPointer(issue.path),
     message: issue.message,
   }));
-  return { valid: false, issues, message: formatIssues(issues) };
+  const failed: ValidationResult<Output> = { valid: false, issues, message: formatIssues(issues, '', all.length) };
+  if (all.length > issues.length) failed.omitted = all.length - issues.length;
+  return failed;
 }
 
 /**

@@ -23,6 +23,8 @@ export type ValidationResult<T = unknown> =
       issues: ValidationIssue[];
       /** One line summarising the issues, e.g. `arguments/age: must be >= 0`. */
       message: string;
+      /** Issues found beyond the validator's cap and left out of `issues` (counted in `message`). */
+      omitted?: number;
     };
 
 /**

@@ -15,9 +15,9 @@ function run(args: string[], input = ''): { status: number | null; stdout: strin
 }
 
 describe('velomcp serve', () => {
-  test('a missing module is a clear error with exit code 2', () => {
+  test('a missing module is a clear error with exit code 3', () => {
     const r = run(['serve', '/nonexistent/server.js', '--stdio']);
-    assert.equal(r.status, 2);
+    assert.equal(r.status, 3);
     assert.match(r.stderr, /Server module not found: \/nonexistent\/server\.js/);
     assert.equal(r.stdout, '');
   });
@@ -28,10 +28,10 @@ describe('velomcp serve', () => {
       writeFileSync(join(dir, 'empty.mjs'), 'export const x = 1;\n');
       writeFileSync(join(dir, 'broken.mjs'), 'throw new Error("boom at import");\n');
       const a = run(['serve', join(dir, 'empty.mjs'), '--stdio']);
-      assert.equal(a.status, 2);
+      assert.equal(a.status, 3);
       assert.match(a.stderr, /must export an McpServer/);
       const b = run(['serve', join(dir, 'broken.mjs'), '--stdio']);
-      assert.equal(b.status, 2);
+      assert.equal(b.status, 3);
       assert.match(b.stderr, /Could not load server module .*boom at import/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import { VeloError } from '../../src/jsonrpc/errors.js';
-import { AjvSchemaCompiler } from '../../src/validation/ajv.js';
+import { AjvSchemaCompiler, DEFAULT_ALL_ERRORS_MAX_VALUES } from '../../src/validation/ajv.js';
+import { DEFAULT_MAX_ISSUES } from '../../src/validation/issues.js';
 import type { JsonSchema, SyncValidate, ValidationResult } from '../../src/validation/types.js';
 
 const compiler = new AjvSchemaCompiler();
@@ -470,12 +471,59 @@ describe('issues', () => {
     assert.equal(fails(validate({ name: 'a', 'a/b~c': 1 }))[0]?.path, '/a~1b~0c');
   });
 
-  test('allErrors reports every issue and the summary counts the rest', () => {
-    const all = new AjvSchemaCompiler({ allErrors: true }).compile(schema);
-    const result = all({ age: -1, color: 'blue', kind: 1, x: 1, y: 2 });
-    assert.ok(fails(result).length >= 5);
-    assert.match(result.valid ? '' : result.message, /; .*\(and \d+ more\)$/);
+  test('by default every issue is reported and spelled out in the message', () => {
+    const result = validate({ age: -1, color: 'blue', kind: 1, x: 1 });
+    assert.deepEqual(fails(result), [
+      { path: '', message: "must have required property 'name'" },
+      { path: '', message: "must NOT have additional property 'x'" },
+      { path: '/age', message: 'must be >= 0' },
+      { path: '/color', message: 'must be equal to one of the allowed values: "red", "green"' },
+      { path: '/kind', message: 'must be equal to constant "fixed"' },
+    ]);
+    assert.equal(
+      result.valid ? '' : result.message,
+      "must have required property 'name'; must NOT have additional property 'x'; /age: must be >= 0; " +
+        '/color: must be equal to one of the allowed values: "red", "green"; /kind: must be equal to constant "fixed"',
+    );
   });
+
+  test('a required property missing and another of the wrong type are both reported', () => {
+    const two = compiler.compile({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'string' } }, required: ['a', 'b'] });
+    assert.deepEqual(fails(two({ a: 'x' })), [
+      { path: '', message: "must have required property 'b'" },
+      { path: '/a', message: 'must be number' },
+    ]);
+  });
+
+  test('issues are capped at maxErrors (default 20) and the rest are counted', () => {
+    const items = compiler.compile({ type: 'array', items: { type: 'string' } });
+    const result = items(Array.from({ length: 500 }, (_, i) => i));
+    assert.equal(fails(result).length, DEFAULT_MAX_ISSUES);
+    assert.equal(result.valid ? 0 : result.omitted, 500 - DEFAULT_MAX_ISSUES);
+    assert.match(result.valid ? '' : result.message, /^\/0: must be string; .*\/19: must be string \(and 480 more\)$/);
+    const three = new AjvSchemaCompiler({ maxErrors: 3 }).compile({ type: 'array', items: { type: 'string' } })([1, 2, 3, 4]);
+    assert.equal(fails(three).length, 3);
+    assert.match(three.valid ? '' : three.message, /\(and 1 more\)$/);
+  });
+
+  test('an input larger than allErrorsMaxValues reports its first issue only (bounded error path)', () => {
+    const items = new AjvSchemaCompiler({ allErrorsMaxValues: 100 }).compile({ type: 'array', items: { type: 'string' } });
+    assert.equal(fails(items(Array.from({ length: 99 }, (_, i) => i))).length, DEFAULT_MAX_ISSUES);
+    const big = items(Array.from({ length: 1000 }, (_, i) => i));
+    assert.deepEqual(fails(big), [{ path: '/0', message: 'must be string' }]);
+    assert.equal(DEFAULT_ALL_ERRORS_MAX_VALUES, 10_000);
+  });
+
+  test('allErrors: false reports the first issue only', () => {
+    const first = new AjvSchemaCompiler({ allErrors: false }).compile(schema);
+    assert.equal(fails(first({ age: -1, color: 'blue' })).length, 1);
+  });
+
+  test('maxErrors and allErrorsMaxValues must be positive integers', () => {
+    assert.throws(() => new AjvSchemaCompiler({ maxErrors: 0 }), { code: 'VELO_INVALID_CONFIG' });
+    assert.throws(() => new AjvSchemaCompiler({ allErrorsMaxValues: -1 }), { code: 'VELO_INVALID_CONFIG' });
+  });
+
 
   test('inherited properties do not satisfy required', () => {
     const strict = compiler.compile({ type: 'object', required: ['toString'] });

@@ -6,6 +6,7 @@ import {
   AjvSchemaCompiler,
   compileSchema,
   defaultSchemaCompiler,
+  DEFAULT_MAX_ISSUES,
   formatIssues,
   type JsonSchema,
   type SchemaCompiler,
@@ -73,9 +74,12 @@ describe('compileSchema with JSON Schema', () => {
 });
 
 describe('formatIssues', () => {
-  test('joins at most three issues and counts the rest', () => {
+  test('joins up to DEFAULT_MAX_ISSUES issues and counts the rest, including ones cut off before', () => {
     const issues = [1, 2, 3, 4, 5].map((i) => ({ path: `/p${i}`, message: `bad ${i}` }));
-    assert.equal(formatIssues(issues), '/p1: bad 1; /p2: bad 2; /p3: bad 3 (and 2 more)');
+    assert.equal(formatIssues(issues), '/p1: bad 1; /p2: bad 2; /p3: bad 3; /p4: bad 4; /p5: bad 5');
+    assert.equal(formatIssues(issues, '', 9), '/p1: bad 1; /p2: bad 2; /p3: bad 3; /p4: bad 4; /p5: bad 5 (and 4 more)');
+    const many = Array.from({ length: DEFAULT_MAX_ISSUES + 3 }, (_, i) => ({ path: `/p${i}`, message: 'bad' }));
+    assert.match(formatIssues(many), new RegExp(`/p${DEFAULT_MAX_ISSUES - 1}: bad \\(and 3 more\\)$`));
     assert.equal(formatIssues(issues.slice(0, 1), 'structuredContent'), 'structuredContent/p1: bad 1');
     assert.equal(formatIssues([{ path: '', message: 'must be object' }]), 'must be object');
     assert.equal(formatIssues([]), 'invalid value');
