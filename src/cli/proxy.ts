@@ -9,6 +9,7 @@ import { VeloError } from '../jsonrpc/errors.js';
 import { createGateway, type GatewayConfig } from '../orchestration/proxy/gateway.js';
 import { serveHttp } from '../transports/http/node.js';
 import { serveStdio } from '../transports/stdio/server.js';
+import { ServeExit } from './exit.js';
 
 interface ProxyOptions {
   http?: boolean;
@@ -66,8 +67,9 @@ export function registerProxyCommand(program: Command, parsePort: (v: string) =>
       try {
         await proxy(configPath, options);
       } catch (err) {
+        // A config that cannot be read or parsed, or an upstream that cannot be mounted: a configuration error.
         process.stderr.write(`velomcp proxy: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(2);
+        process.exit(ServeExit.usage);
       }
     });
 }

@@ -1,5 +1,5 @@
 /**
- * The disk result cache backend on SQLite (better-sqlite3 12, an optional dependency loaded on first use).
+ * The disk result cache backend on SQLite (better-sqlite3 12, an optional peer dependency loaded on first use).
  * One table per namespace; expired rows are skipped on read and purged on write every `purgeEveryMs`.
  */
 import { createRequire } from 'node:module';
@@ -29,14 +29,14 @@ interface Database {
 
 /**
  * Loads better-sqlite3. @throws VeloError `VELO_INVALID_CONFIG` naming the package when it is not installed
- * (it is an optional dependency with a native build).
+ * (an optional peer dependency with a native build: install it to use this backend).
  */
 function openDatabase(path: string): Database {
   let Ctor: new (path: string) => Database;
   try {
     Ctor = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => Database;
   } catch (err) {
-    throw new VeloError('VELO_INVALID_CONFIG', `The SQLite cache backend needs the optional dependency better-sqlite3 (npm install better-sqlite3@12): ${(err as Error).message}`, { cause: err });
+    throw new VeloError('VELO_INVALID_CONFIG', `The SQLite cache backend needs the optional peer dependency better-sqlite3 (npm install better-sqlite3@12): ${(err as Error).message}`, { cause: err });
   }
   return new Ctor(path);
 }
