@@ -7,6 +7,7 @@
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
  *   velomcp proxy <config.json> [--http --port N]    serve a gateway of upstream servers (velomcp/orchestration)
+ *   ... [--metrics [port]] [--metrics-token T] [--dashboard [port]] [--log-requests [level]]   operations (docs/operating.md)
  *   velomcp call <url> | -- <command...>              call a server once (see call.ts)
  *
  * Failures are one line on stderr with an exit code from {@link ServeExit} (docs/cli.md).
@@ -17,8 +18,10 @@ import { serveHttp } from '../transports/http/node.js';
 import { serveStdio } from '../transports/stdio/server.js';
 import { serveTcp } from '../transports/tcp/server.js';
 import { serveWebSocket } from '../transports/ws/server.js';
+import { setUpObservability, type ObservabilityFlags } from '../observability/serve.js';
 import { describeServeFailure, exitWith, ServeExit } from './exit.js';
 import { loadServerModule } from './load-server.js';
+import { configureSharedWorkerPool } from '../exec/pool.js';
 
 /** Parses a TCP port number for commander. */
 export function parsePort(value: string): number {
@@ -39,7 +42,7 @@ export function portFromEnv(env: NodeJS.ProcessEnv = process.env): number | unde
   return n;
 }
 
-interface ServeOptions {
+interface ServeOptions extends ObservabilityFlags {
   stdio?: boolean;
   http?: boolean;
   ws?: boolean;
@@ -47,12 +50,23 @@ interface ServeOptions {
   port?: number;
   maxMessageBytes?: number;
   stateless?: boolean;
+  poolSize?: number;
+  poolQueue?: number;
+  poolNice?: number;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
 }
 
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
   const server = await loadServerModule(modulePath);
   const envPort = portFromEnv();
+  const observability = await setUpObservability(options, true);
   const handle = await serveHttp(server, {
+    ...(observability.httpRoutes && { routes: observability.httpRoutes }),
     host: '127.0.0.1',
     port: options.port ?? envPort ?? 3000,
     path: '/mcp',
@@ -61,6 +75,7 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
     ...(options.maxMessageBytes === undefined ? {} : { maxBodyBytes: options.maxMessageBytes }),
   });
   process.stderr.write(`velomcp: serving MCP over Streamable HTTP at ${handle.url}\n`);
+  for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const stop = (): void => {
     server.close();
     void handle.close().then(() => process.exit(0));
@@ -74,8 +89,10 @@ async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 
   const server = await loadServerModule(modulePath);
   const envPort = portFromEnv();
   const common = { host: '127.0.0.1', port: options.port ?? envPort ?? 3000, ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }) };
+  const observability = await setUpObservability(options, false);
   const handle = kind === 'ws' ? await serveWebSocket(server, { ...common, path: '/mcp' }) : await serveTcp(server, common);
   process.stderr.write(`velomcp: serving MCP over ${kind === 'ws' ? 'WebSocket (subprotocol mcp)' : 'TCP (newline-delimited JSON)'} at ${handle.url}\n`);
+  for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const stop = (): void => {
     server.close();
     void handle.close().then(() => process.exit(0));
@@ -85,6 +102,14 @@ async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 
 }
 
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
+  // Worker tools (velomcp/exec) run on the shared pool; it starts on the first call, after this.
+  if (options.poolSize !== undefined || options.poolQueue !== undefined || options.poolNice !== undefined) {
+    configureSharedWorkerPool({
+      ...(options.poolSize === undefined ? {} : { maxThreads: options.poolSize }),
+      ...(options.poolQueue === undefined ? {} : { maxQueue: options.poolQueue }),
+      ...(options.poolNice === undefined ? {} : { niceIncrement: options.poolNice }),
+    });
+  }
   if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
   // --ws and --tcp win over --http, so `npm start -- --ws` switches the default HTTP start to WebSocket.
   if ((options.ws || options.tcp) && !options.stdio) {
@@ -97,6 +122,8 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
     return;
   }
   const server = await loadServerModule(modulePath);
+  const observability = await setUpObservability(options, false);
+  for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
   const handle = serveStdio(server, options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes });
   const stop = (): void => {
     void handle.close();
@@ -127,6 +154,17 @@ program
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
     return n;
   })
+  .option('--pool-size <n>', 'worker threads of the shared worker-tool pool (default: available CPUs)', positiveInt)
+  .option('--pool-queue <n>', 'most worker-tool calls waiting for a thread (default: 64 per thread); past it: -32010 busy', positiveInt)
+  .option('--pool-nice <n>', 'Linux: nice increment (1-19) of the pool threads, so the event loop runs first', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 19) throw new InvalidArgumentError('must be an integer from 0 to 19');
+    return n;
+  })
+  .option('--metrics [port]', 'expose Prometheus /metrics, /healthz and /readyz: on the MCP HTTP server, or on their own 127.0.0.1 port (free one when none given)', parsePort)
+  .option('--metrics-token <token>', 'require Authorization: Bearer <token> on /metrics (default: $VELOMCP_METRICS_TOKEN)')
+  .option('--dashboard [port]', 'serve the live dashboard on its own 127.0.0.1 port (free one when none given)', parsePort)
+  .option('--log-requests [level]', 'one JSON log line per request on stderr (pino; level default info)')
   .action(async (modulePath: string, options: ServeOptions) => {
     try {
       await serve(modulePath, options);

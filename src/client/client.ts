@@ -29,6 +29,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcSuccess,
 } from '../jsonrpc/message.js';
+import { channels, publishClientRequestEnd, publishClientRequestStart } from '../observability/channels.js';
 import { MetaKey } from '../protocol/meta.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type ProgressParams, type RequestOptions } from '../protocol/outbound.js';
 import type {
@@ -446,7 +447,8 @@ export class McpClient {
   }
 
   /** One MCP request with caching (modern) and the MRTR loop (modern, three methods). */
-  async #request(method: string, params: JsonObject | undefined, options: CallOptions = {}): Promise<JsonObject> {
+  async #request(method: string, params: JsonObject | undefined, options: CallOptions = {}, observed = false): Promise<JsonObject> {
+    if (!observed && channels.clientRequestStart.hasSubscribers) return this.#observedRequest(method, params, options);
     const started = Date.now();
     const cacheKey = this.#era === 'modern' && CACHEABLE_METHODS.has(method) && this.#options.cache !== false ? ResponseCache.key(method, params) : undefined;
     if (cacheKey && !options.noCache) {
@@ -465,6 +467,24 @@ export class McpClient {
     });
     if (cacheKey && round === 0) this.#cache.store(cacheKey, result);
     return result;
+  }
+
+  /** {@link McpClient.#request} inside `velomcp:client:request:*` events; subscribers' trace context goes into `_meta`. */
+  async #observedRequest(method: string, params: JsonObject | undefined, options: CallOptions): Promise<JsonObject> {
+    const event = publishClientRequestStart(method, params, this.#era, this.#version);
+    let sent = params;
+    for (const _key in event.meta) {
+      sent = { ...params, _meta: { ...(params?._meta as JsonObject | undefined), ...event.meta } };
+      break;
+    }
+    try {
+      const result = await this.#request(method, sent, options, true);
+      publishClientRequestEnd(event, 'ok', result);
+      return result;
+    } catch (err) {
+      publishClientRequestEnd(event, options.signal?.aborted ? 'cancelled' : 'error', err);
+      throw err;
+    }
   }
 
   /**

@@ -21,6 +21,21 @@ export const ErrorCode = {
   MissingRequiredClientCapability: -32021,
   /** The requested protocol version is not supported (2026-07-28); `data: {supported, requested}`. HTTP 400. */
   UnsupportedProtocolVersion: -32022,
+  /**
+   * velomcp (implementation-defined range): the server is at a concurrency limit and its wait queue is full.
+   * Retryable; `data: {reason: 'queue_full', scope, limit, retryAfterMs}`. HTTP 503 with `Retry-After`.
+   */
+  ServerBusy: -32010,
+  /**
+   * velomcp: a token-bucket rate limit refused the request. Retryable;
+   * `data: {reason: 'rate_limited', scope, retryAfterMs}`. HTTP 429 with `Retry-After`.
+   */
+  RateLimited: -32011,
+  /**
+   * velomcp: the request's deadline passed (already past on arrival, while queued, or while running; work
+   * is cancelled). `data: {reason: 'deadline_exceeded', deadlineMs, phase}`.
+   */
+  DeadlineExceeded: -32012,
   /** URL-mode elicitation is required (2025-11-25 only); `data.elicitations`. */
   UrlElicitationRequired: -32042,
 } as const;

@@ -24,6 +24,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcSuccess,
 } from '../jsonrpc/message.js';
+import * as observe from '../observability/channels.js';
 import { MetaKey } from '../protocol/meta.js';
 import { OutboundRequests, type OutboundOptions, type ProgressParams } from '../protocol/outbound.js';
 import type { ClientCapabilities, Implementation, LoggingLevel } from '../protocol/types.js';
@@ -74,6 +75,8 @@ export interface ConnectionOptions {
   legacySession?: AssumedLegacySession;
   /** How server→client request ids are chosen, and who hears when one settles (see {@link OutboundOptions}). */
   outbound?: OutboundOptions;
+  /** The transport kind reported to observability (`stdio`, `http`, `sse`, `ws`, `tcp`). Default `memory`. */
+  transport?: string;
 }
 
 /** What {@link ConnectionOptions.legacySession} assumes about the client. */
@@ -115,6 +118,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
   readonly #modernAllowed: boolean;
   readonly principal: string;
   readonly sessionId: string | undefined;
+  /** The transport kind (see {@link ConnectionOptions.transport}). */
+  readonly transport: string;
   #session: LegacySession | undefined;
   #outbound: OutboundRequests | undefined;
   readonly #outboundOptions: OutboundOptions | undefined;
@@ -132,6 +137,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
     this.#legacyAllowed = options.legacy ?? true;
     this.#modernAllowed = options.modern ?? true;
     this.#outboundOptions = options.outbound;
+    this.transport = options.transport ?? 'memory';
+    if (observe.channels.connectionOpen.hasSubscribers) observe.publishConnectionOpen(this, this);
     const assumed = options.legacySession;
     if (assumed) {
       this.#session = {
@@ -236,7 +243,9 @@ export class ServerConnection implements ContextHost, LegacyListener {
     this.core.legacyListeners.delete(this);
     if (this.#session) {
       if (this.#session.subscriptions) for (const uri of this.#session.subscriptions) this.#unsubscribe(uri);
+      if (observe.channels.sessionClose.hasSubscribers) observe.publishSessionClose(this);
     }
+    if (observe.channels.connectionClose.hasSubscribers) observe.publishConnectionClose(this);
     this.onclose?.();
   }
 
@@ -278,6 +287,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   }
 
   #sendError(id: JsonRpcId | null, error: JsonRpcErrorObject): void {
+    if (observe.channels.requestRejected.hasSubscribers) observe.publishRejected(this, id, error);
     this.#emit(id, serializeError(id, error));
   }
 
@@ -389,6 +399,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       subscriptions: undefined,
     };
     this.core.legacyListeners.add(this);
+    if (observe.channels.sessionOpen.hasSubscribers) observe.publishSessionOpen(this, this, protocolVersion);
     const result: JsonObject = { protocolVersion, capabilities: this.core.capabilities, serverInfo: this.core.serverInfo };
     if (this.core.options.instructions !== undefined) result.instructions = this.core.options.instructions;
     this.#emit(id, serializeResult(id, JSON.stringify(result)));
@@ -421,9 +432,11 @@ export class ServerConnection implements ContextHost, LegacyListener {
   }
 
   #execute(spec: MethodSpec, params: JsonObject | undefined, ctx: ServerRequestContext): void {
+    if (observe.channels.requestStart.hasSubscribers) observe.publishRequestStart(this, ctx, params);
     let out: unknown;
     try {
-      out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+      if (ctx.observed === undefined) out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+      else out = observe.runObserved(ctx, () => (spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx)));
     } catch (err) {
       this.#fail(ctx, err);
       return;
@@ -445,7 +458,9 @@ export class ServerConnection implements ContextHost, LegacyListener {
 
   #settled(ctx: ServerRequestContext): boolean {
     if (this.#inflight?.get(ctx.requestId) === ctx) this.#forget(ctx.requestId);
-    return !ctx.cancelled && !this.#closed;
+    if (!ctx.cancelled && !this.#closed) return true;
+    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'cancelled');
+    return false;
   }
 
   #respond(ctx: ServerRequestContext, result: unknown): void {
@@ -457,6 +472,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       return;
     } else if (ctx.era === 'modern') json = this.#modernJson(result);
     else json = JSON.stringify(result);
+    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'ok', result);
     this.#emit(ctx.requestId, serializeResult(ctx.requestId, json));
   }
 
@@ -480,7 +496,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (err instanceof McpError) error = err.toJSON();
     else if (err instanceof Error) error = { code: ErrorCode.InternalError, message: `Internal error: ${err.message}` };
     else error = { code: ErrorCode.InternalError, message: `Internal error: ${String(err)}` };
-    this.#sendError(ctx.requestId, error);
+    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'error', error);
+    this.#emit(ctx.requestId, serializeError(ctx.requestId, error));
   }
 
   /**

@@ -10,6 +10,7 @@ import type { OutboundRequests } from '../protocol/outbound.js';
 import type { ProtocolEra } from '../protocol/versions.js';
 import type { ClientCapabilities, Implementation, InputRequest, LoggingLevel, Meta } from '../protocol/types.js';
 import { LOGGING_LEVELS } from '../protocol/types.js';
+import { channels, type HandlerLogEvent } from '../observability/channels.js';
 import { InputRequiredSignal, type InputRequests, type InputResponses } from './input.js';
 
 /** What a handler can see and do while it serves one request. */
@@ -126,6 +127,8 @@ export class ServerRequestContext implements RequestContext {
   #roundCursor = 0;
   /** True when this retry's inputResponses were consumed by an `input()` call. */
   consumedResponses = false;
+  /** @internal The observability event of this request while it is served (set only when someone listens). */
+  observed: object | undefined = undefined;
 
   constructor(
     host: ContextHost,
@@ -165,6 +168,25 @@ export class ServerRequestContext implements RequestContext {
     return this.#controller.signal;
   }
 
+  /**
+   * @internal What admission limits "per session" count by: the legacy session id when the transport gave
+   * one, else the connection itself (stdio, WebSocket, TCP); modern-era requests over HTTP share one key
+   * per principal.
+   */
+  get sessionKey(): unknown {
+    return this.#host.sessionId ?? (this.era === 'modern' && this.#host.principal !== '' ? `principal:${this.#host.principal}` : this.#host);
+  }
+
+  /**
+   * @internal Aborts the handler's signal without cancelling the request, so its answer (e.g. a deadline
+   * error) is still sent. Used by admission control when a request's deadline passes.
+   */
+  abortWork(reason: Error): void {
+    if (this.cancelled) return;
+    const signal = this.signal;
+    if (!signal.aborted) this.#controller?.abort(reason);
+  }
+
   /** Marks the request cancelled and aborts its signal. */
   cancel(reason: unknown): void {
     if (this.cancelled) return;
@@ -193,6 +215,7 @@ export class ServerRequestContext implements RequestContext {
   }
 
   log(level: LoggingLevel, data: unknown, logger?: string): void {
+    if (channels.log.hasSubscribers) channels.log.publish({ level, data, logger, method: this.method, requestId: this.requestId, sessionId: this.sessionId } satisfies HandlerLogEvent);
     const threshold = this.era === 'modern' ? (this._meta['io.modelcontextprotocol/logLevel'] as string | undefined) : this.#host.sessionLogLevel;
     if (this.era === 'modern' && threshold === undefined) return;
     if (threshold !== undefined && (LEVEL_RANK.get(level) ?? 0) < (LEVEL_RANK.get(threshold) ?? 0)) return;

@@ -4,6 +4,7 @@
  */
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import { serializeNotification } from '../jsonrpc/message.js';
+import { fanoutClock, publishFanout } from '../observability/channels.js';
 import { MetaKey } from '../protocol/meta.js';
 import type {
   CacheHint,
@@ -28,6 +29,8 @@ import type {
 import { Registry } from './registry.js';
 import { RequestStateCodec } from './request-state.js';
 import { TaskManager, TASKS_EXTENSION, type ToolTaskSpec } from './tasks/manager.js';
+import { AdmissionController } from '../exec/admission.js';
+import { FanOut } from '../exec/fanout.js';
 
 /** @internal */
 export interface ToolEntry {
@@ -119,6 +122,10 @@ export class ServerCore {
   /** `"_meta":{…serverInfo…}` member text for modern results. */
   readonly serverInfoMeta: { [key: string]: unknown };
   readonly serverInfoMetaJson: string;
+  /** Batched delivery of server notifications to many subscribers. */
+  readonly fanOut: FanOut;
+  /** Admission control of tools/call, when configured. */
+  readonly admission: AdmissionController | undefined;
 
   /** Connections with an initialized legacy session. */
   readonly legacyListeners = new Set<LegacyListener>();
@@ -150,6 +157,9 @@ export class ServerCore {
     this.schemaCompiler = options.schemaCompiler;
     this.serverInfoMeta = { [MetaKey.serverInfo]: serverInfo };
     this.serverInfoMetaJson = JSON.stringify(this.serverInfoMeta);
+    this.fanOut = new FanOut(options.fanOutBatchSize ?? 256);
+    const adm = options.admission;
+    this.admission = adm === undefined ? undefined : adm instanceof AdmissionController ? adm : new AdmissionController(adm);
     this.tools.onChange = () => this.#changed('tools');
     this.prompts.onChange = () => this.#changed('prompts');
     this.resources.onChange = () => this.#changed('resources');
@@ -200,30 +210,34 @@ export class ServerCore {
 
   /** Sends `notifications/resources/updated` to every legacy session and listen stream subscribed to `uri`. */
   resourceUpdated(uri: string): void {
+    const t0 = fanoutClock();
     const legacy = this.legacyResourceSubs.get(uri);
     if (legacy && legacy.size > 0) {
       const msg = serializeNotification('notifications/resources/updated', { uri });
-      for (const l of legacy) l.send(msg);
+      this.fanOut.send(legacy, (l) => l.send(msg));
     }
     const modern = this.listenResourceSubs.get(uri);
-    if (modern) {
+    if (modern && modern.size > 0) {
       const head = `{"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":${JSON.stringify(uri)},"_meta":{"${MetaKey.subscriptionId}":`;
-      for (const s of modern) s.send(`${head}${s.idJson}}}}`);
+      this.fanOut.send(modern, (s) => s.send(`${head}${s.idJson}}}}`));
     }
+    if (t0 && (legacy?.size || modern?.size)) publishFanout('notifications/resources/updated', (legacy?.size ?? 0) + (modern?.size ?? 0), t0);
   }
 
   /** Sends list_changed for `kind` now to every listener (bypassing coalescing). */
   emitListChanged(kind: ListKind): void {
     const method = LIST_CHANGED[kind];
+    const t0 = fanoutClock();
     if (this.legacyListeners.size > 0) {
       const msg = serializeNotification(method);
-      for (const l of this.legacyListeners) l.send(msg);
+      this.fanOut.send(this.legacyListeners, (l) => l.send(msg));
     }
     const subs = this.listen[kind];
     if (subs.size > 0) {
       const head = `{"jsonrpc":"2.0","method":"${method}","params":{"_meta":{"${MetaKey.subscriptionId}":`;
-      for (const s of subs) s.send(`${head}${s.idJson}}}}`);
+      this.fanOut.send(subs, (s) => s.send(`${head}${s.idJson}}}}`));
     }
+    if (t0 && this.legacyListeners.size + subs.size > 0) publishFanout(method, this.legacyListeners.size + subs.size, t0);
   }
 
   /** Forgets derived capabilities (after a tool provider was added or removed). */

@@ -25,6 +25,8 @@ import type {
   ToolHandler,
 } from './options.js';
 import type { Registry } from './registry.js';
+import type { AdmissionController } from '../exec/admission.js';
+import type { FanOutStats } from '../exec/fanout.js';
 
 /** Tool names: 1–128 characters of `[A-Za-z0-9_.-]` (2025-11-25, SEP-986). */
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -110,6 +112,16 @@ export class McpServer {
   /** The server's Implementation. */
   get serverInfo(): Implementation {
     return this.#core.serverInfo;
+  }
+
+  /** Admission control of `tools/call` (`options.admission`), for its stats; undefined when not configured. */
+  get admission(): AdmissionController | undefined {
+    return this.#core.admission;
+  }
+
+  /** Counters of batched notification fan-out (see `fanOutBatchSize`), for metrics. */
+  fanOutStats(): FanOutStats {
+    return this.#core.fanOut.stats();
   }
 
   /** Capabilities advertised now: derived from what is registered, merged with `options.capabilities`. */

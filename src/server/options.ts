@@ -20,6 +20,7 @@ import type { RequestContext } from './context.js';
 import type { InputRequiredResult } from './input.js';
 import type { RequestStateOptions } from './request-state.js';
 import type { TasksOptions, ToolTaskOptions } from './tasks/manager.js';
+import type { AdmissionController, AdmissionOptions } from '../exec/admission.js';
 
 /** Methods whose modern-era results carry cache hints (SEP-2549). */
 export type CacheableMethod = 'server/discover' | 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list' | 'resources/read';
@@ -47,6 +48,17 @@ export interface McpServerOptions {
    * Tasks are on as soon as a tool declares `execution.taskSupport` `optional` or `required`, or when this is set.
    */
   tasks?: TasksOptions;
+  /**
+   * Admission control of `tools/call` (velomcp/exec): concurrency limits per server, session and tool, a
+   * bounded priority queue, rate limits and deadlines. Default: none (every call runs at once).
+   * See docs/performance.md.
+   */
+  admission?: AdmissionOptions | AdmissionController;
+  /**
+   * Receivers per event-loop turn when a notification (resources/updated, list_changed) goes to many
+   * subscribers; fan-outs up to this size are delivered at once. Default 256.
+   */
+  fanOutBatchSize?: number;
 }
 
 /** A value or a promise of it. */

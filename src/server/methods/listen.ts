@@ -37,7 +37,9 @@ export function listen(core: ServerCore, params: JsonObject | undefined, ctx: Se
 
   const id = ctx.requestId;
   const idJson = JSON.stringify(id);
-  const sub: ListenSubscription = { id, idJson, send };
+  // A batched fan-out may reach a subscription after it ended; it must then send nothing.
+  let live = true;
+  const sub: ListenSubscription = { id, idJson, send: (m) => live && send(m) };
   // The acknowledgement is the first message carrying this subscription's id.
   send(`{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged","params":{"notifications":${JSON.stringify(honoured)},"_meta":{"${MetaKey.subscriptionId}":${idJson}}}}`);
   if (honoured.toolsListChanged) core.listen.tools.add(sub);
@@ -50,6 +52,7 @@ export function listen(core: ServerCore, params: JsonObject | undefined, ctx: Se
   }
   const unsubscribeTasks = tasks && tasks.length > 0 ? core.tasks.subscribe(tasks, sub, ctx.principal) : undefined;
   const remove = (): void => {
+    live = false;
     unsubscribeTasks?.();
     core.listen.tools.delete(sub);
     core.listen.prompts.delete(sub);

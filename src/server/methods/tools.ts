@@ -68,6 +68,8 @@ export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: 
 function afterValidation(core: ServerCore, tool: ToolEntry, v: ValidationResult, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
   if (!v.valid) return toolError(`Input validation error: ${v.message}`);
   if (tool.task !== undefined) return core.tasks.callTool(tool.task, ctx, (c) => invokeTool(tool, v.value, c)) as ToolOutcome | Promise<ToolOutcome>;
+  const admission = core.admission;
+  if (admission) return admission.run(tool.name, ctx, () => invokeTool(tool, v.value, ctx));
   return invokeTool(tool, v.value, ctx);
 }
 

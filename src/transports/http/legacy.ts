@@ -98,7 +98,7 @@ export class LegacySessions {
     }
     const session = new Session(this.#engine, sid);
     const principal = this.#engine.principalOf?.(req.raw);
-    session.conn = this.#engine.server.connect(session, principal === undefined ? { sessionId: sid, modern: false } : { sessionId: sid, modern: false, principal });
+    session.conn = this.#engine.server.connect(session, principal === undefined ? { sessionId: sid, modern: false, transport: 'http' } : { sessionId: sid, modern: false, principal, transport: 'http' });
     this.sessions.set(sid, session);
     if (!('id' in msg)) {
       res.respond(202, {}, '');

@@ -13,7 +13,7 @@ import type { HttpEngine } from './engine.js';
 import type { RequestPort, ResponsePort } from './ports.js';
 import { SseWriter } from './sse-writer.js';
 import { compareParam, decodeHeaderValue, paramHeaders } from './validate.js';
-import { JSON_HEADERS, NAMED_METHODS, SSE_BASE, accepts, errorBody, errorCodeOf, idJsonOf, modernStatus, responseKind } from './wire.js';
+import { JSON_HEADERS, NAMED_METHODS, SSE_BASE, accepts, errorBody, errorCodeOf, errorHeaders, idJsonOf, modernStatus, responseKind } from './wire.js';
 
 /** One modern request: a per-request connection writing to one HTTP response. */
 class ModernExchange implements ConnectionSink {
@@ -47,7 +47,8 @@ class ModernExchange implements ConnectionSink {
       this.#stream.event(message);
       this.#stream.end();
     } else {
-      this.#res.respond(kind === 'e' ? modernStatus(errorCodeOf(message)) : 200, JSON_HEADERS, message);
+      const status = kind === 'e' ? modernStatus(errorCodeOf(message)) : 200;
+      this.#res.respond(status, status === 200 ? JSON_HEADERS : errorHeaders(message, status), message);
     }
     // Closing after the answer cancels nothing; it releases what the request held.
     queueMicrotask(() => this.conn?.close());
@@ -123,7 +124,7 @@ export function modernPost(engine: HttpEngine, req: RequestPort, res: ResponsePo
   }
   const exchange = new ModernExchange(engine.keepAliveMs, res, id, sse);
   const principal = engine.principalOf?.(req.raw);
-  const conn = engine.server.connect(exchange, principal === undefined ? { legacy: false } : { legacy: false, principal });
+  const conn = engine.server.connect(exchange, principal === undefined ? { legacy: false, transport: 'http' } : { legacy: false, principal, transport: 'http' });
   exchange.conn = conn;
   res.onAbort(() => exchange.abort());
   conn.receive(msg);

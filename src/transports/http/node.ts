@@ -27,6 +27,11 @@ export interface NodeHttpHandlerOptions extends HttpHandlerOptions {
    * `messagesPath?sessionId=…` sends. Default: off.
    */
   legacySse?: LegacySseOptions | boolean;
+  /**
+   * Extra `node:http` handlers by exact path, served before MCP and outside its DNS-rebinding checks, e.g.
+   * `{ '/metrics': metricsHandler(metrics), ...healthRoutes() }` from `velomcp/metrics` and `velomcp/observability`.
+   */
+  routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => void>>;
 }
 
 function firstHeader(v: string | string[] | undefined): string | undefined {
@@ -139,8 +144,11 @@ export function createHttpHandler(server: McpServer, options: NodeHttpHandlerOpt
   const engine = new HttpEngine(server, options);
   const sse = options.legacySse ? new LegacySseEngine(server, engine, options.legacySse === true ? {} : options.legacySse) : undefined;
   const max = engine.maxStreamBufferBytes;
+  const routes = options.routes;
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
     const port = nodeRequestPort(req);
+    const route = routes?.[port.path];
+    if (route) return route(req, res);
     const out = nodeResponsePort(res, max);
     if (sse?.handles(port)) sse.handle(port, out);
     else engine.handle(port, out);

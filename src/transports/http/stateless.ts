@@ -204,7 +204,7 @@ export class StatelessLegacy {
 
   /** Creates the exchange's connection (initialized when `version` is given) and tracks the exchange. */
   #open(ex: StatelessExchange, res: ResponsePort, principal: string, version: string | undefined): ServerConnection {
-    const options: ConnectionOptions = { legacy: true, modern: false, principal };
+    const options: ConnectionOptions = { legacy: true, modern: false, principal, transport: 'http' };
     if (version !== undefined) {
       options.legacySession = { protocolVersion: version, clientCapabilities: this.#caps };
       options.outbound = {

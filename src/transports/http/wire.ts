@@ -18,9 +18,29 @@ export function modernStatus(code: number): number {
       return 400;
     case ErrorCode.MethodNotFound:
       return 404;
+    case ErrorCode.ServerBusy:
+      return 503;
+    case ErrorCode.RateLimited:
+      return 429;
     default:
       return 200;
   }
+}
+
+/**
+ * Response headers of a modern-era JSON error answer: `Retry-After` (whole seconds, at least 1) for the
+ * retryable admission errors (-32010 busy → 503, -32011 rate limited → 429) from `error.data.retryAfterMs`.
+ */
+export function errorHeaders(message: string, status: number): OutHeaders {
+  if (status !== 503 && status !== 429) return JSON_HEADERS;
+  let ms = 1000;
+  try {
+    const v = (JSON.parse(message) as { error?: { data?: { retryAfterMs?: unknown } } }).error?.data?.retryAfterMs;
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) ms = v;
+  } catch {
+    // keep the default
+  }
+  return { ...JSON_HEADERS, 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
 
 export function errorBody(id: JsonRpcId | null, code: number, message: string, data?: unknown): string {

@@ -88,7 +88,7 @@ export class LegacySseEngine {
           if (!stream.write(`event: message\ndata: ${message}\n\n`)) end();
         },
       },
-      { sessionId: id, modern: false },
+      { sessionId: id, modern: false, transport: 'sse' },
     );
     const session: SseSession = { conn, stream, timer: undefined };
     const every = this.#http.keepAliveMs;

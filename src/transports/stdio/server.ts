@@ -65,7 +65,7 @@ export function serveStdio(server: McpServer, options: StdioServerOptions = {}):
       });
     }
   });
-  const connection = server.connect({ send: (message, related) => outbox.push(message, related) });
+  const connection = server.connect({ send: (message, related) => outbox.push(message, related) }, { transport: 'stdio' });
 
   const decoder = new LineDecoder(
     {

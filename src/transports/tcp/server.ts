@@ -116,6 +116,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   const stallMs = positive('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
   const drainMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
   const connectionOptions = {
+    transport: 'tcp',
     ...(options.legacy !== undefined && { legacy: options.legacy }),
     ...(options.modern !== undefined && { modern: options.modern }),
   };

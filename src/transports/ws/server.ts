@@ -205,6 +205,7 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
   const policy = originPolicy(options.allowedHosts, options.allowedOrigins);
   const explicitPolicy = options.allowedHosts !== undefined || options.allowedOrigins !== undefined;
   const connectionOptions = {
+    transport: 'ws',
     ...(options.legacy !== undefined && { legacy: options.legacy }),
     ...(options.modern !== undefined && { modern: options.modern }),
   };
