@@ -4,6 +4,7 @@
  * steps. Outputs pass on through expressions; failures follow the run's policy; cancelling the run aborts
  * the running steps' signals and starts no new ones. Every step leaves a record in the run log.
  */
+import { inherit } from '../../exec/scheduler.js';
 import type { CallToolResult, ReadResourceResult } from '../../protocol/types.js';
 import { WorkflowError } from './errors.js';
 import { stepInputs } from './graph.js';
@@ -26,8 +27,11 @@ export interface WorkflowCaller {
  * inherits from the run (and the run from the request that started it) unless the step sets its own.
  */
 export interface WorkflowScheduler {
-  /** Runs `task` when the scheduler admits it; rejects (and never runs it) if `signal` aborts first. */
-  schedule<T>(task: () => Promise<T>, options: { priority: number; signal: AbortSignal; label: string }): Promise<T>;
+  /**
+   * Runs `task` when the scheduler admits it; rejects (and never runs it) if `signal` aborts first.
+   * `deadline` is absolute (ms, `Date.now()` clock) when the run has one.
+   */
+  schedule<T>(task: () => Promise<T>, options: { priority: number; deadline?: number; signal: AbortSignal; label: string }): Promise<T>;
 }
 
 /** A step's progress, as reported to {@link RunOptions.onProgress}. */
@@ -50,8 +54,13 @@ export interface RunOptions {
   maxConcurrent?: number;
   /** Overrides the definition's `onFailure` (default `fail-fast`). */
   onFailure?: FailurePolicy;
-  /** The run's priority, inherited by steps without their own. Default 0. */
+  /**
+   * The run's priority (higher first). Steps inherit it: a step without its own runs at it, and a step's own
+   * priority can raise but never lower it (priority inheritance). Default 0.
+   */
   priority?: number;
+  /** The run's deadline (absolute ms on the `Date.now()` clock), passed to the scheduler for ordering. */
+  deadline?: number;
   scheduler?: WorkflowScheduler;
   /** Where steps with a `cache` policy keep their outputs. */
   cache?: StepCache;
@@ -191,7 +200,8 @@ class Run {
   }
 
   #priorityOf(step: StepDefinition): number {
-    return step.priority ?? this.#opts.priority ?? 0;
+    const inherited = this.#opts.priority ?? 0;
+    return step.priority === undefined ? inherited : inherit({ priority: inherited }, { priority: step.priority }).priority;
   }
 
   /** Starts ready steps while slots are free; highest priority first, then definition order. */
@@ -322,6 +332,7 @@ class Run {
     const scheduler = this.#opts.scheduler;
     // A nested workflow holds no slot itself (its leaf steps queue), so a shared scheduler cannot deadlock on it.
     if (!scheduler || 'workflow' in step) return work();
-    return scheduler.schedule(work, { priority: this.#priorityOf(step), signal, label: `${this.#def.name}/${step.id}` });
+    const deadline = this.#opts.deadline;
+    return scheduler.schedule(work, { priority: this.#priorityOf(step), ...(deadline === undefined ? {} : { deadline }), signal, label: `${this.#def.name}/${step.id}` });
   }
 }

@@ -4,6 +4,7 @@
  * the tasks extension (`execution.taskSupport: 'optional'`), so a 2026-07-28 client that declared it gets a
  * task to poll and cancel, and a legacy client gets the result inline; both receive progress per step.
  */
+import { AdmissionMeta } from '../../exec/admission.js';
 import type { CallToolResult } from '../../protocol/types.js';
 import type { RequestContext } from '../../server/context.js';
 import type { McpServer } from '../../server/mcp-server.js';
@@ -17,8 +18,8 @@ import { WorkflowError } from './errors.js';
 import { TemplateRegistry, parseTemplateRef, type WorkflowTemplate } from './template.js';
 import type { FailurePolicy, WorkflowDefinition, WorkflowRunResult } from './types.js';
 
-/** The `_meta` key a request may carry its priority in (an integer; higher runs first). */
-export const PRIORITY_META_KEY = 'io.velomcp/priority';
+/** The `_meta` key a request may carry its priority in (a number; higher runs first): admission control's. */
+export const PRIORITY_META_KEY = AdmissionMeta.priority;
 
 /** Options of {@link registerWorkflow}. */
 export interface RegisterWorkflowOptions {
@@ -95,12 +96,14 @@ export function registerWorkflow(server: McpServer, name: string, source: Workfl
   return server.registerTool(name, config, async (args: unknown, ctx: RequestContext) => {
     const { prepared, params } = make(args);
     const metaPriority = ctx._meta[PRIORITY_META_KEY];
-    const priority = typeof metaPriority === 'number' && Number.isInteger(metaPriority) ? metaPriority : (options.priority ?? 0);
+    const priority = typeof metaPriority === 'number' && Number.isFinite(metaPriority) ? metaPriority : (options.priority ?? 0);
+    const deadline = requestDeadline(ctx);
     const run = await runWorkflow(prepared, {
       caller: options.caller ? options.caller(ctx) : callers!.for(ctx.principal),
       params,
       signal: ctx.signal,
       priority,
+      ...(deadline === undefined ? {} : { deadline }),
       cacheScope: ctx.principal,
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
@@ -112,6 +115,14 @@ export function registerWorkflow(server: McpServer, name: string, source: Workfl
     });
     return runResultToTool(run);
   });
+}
+
+/** The request's deadline from `_meta` (`velomcp/deadline` absolute, or `velomcp/timeoutMs` from now), if any. */
+function requestDeadline(ctx: RequestContext): number | undefined {
+  const abs = ctx._meta[AdmissionMeta.deadline];
+  if (typeof abs === 'number' && Number.isFinite(abs)) return abs;
+  const rel = ctx._meta[AdmissionMeta.timeoutMs];
+  return typeof rel === 'number' && Number.isFinite(rel) && rel > 0 ? Date.now() + rel : undefined;
 }
 
 function hasRequiredParams(t: WorkflowTemplate): boolean {

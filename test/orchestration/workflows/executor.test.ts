@@ -190,4 +190,48 @@ describe('workflow executor', () => {
     assert.equal(events.filter((e) => e.includes(':started:')).length, 4);
     assert.equal(events.at(-1), 'd:succeeded:4/4');
   });
+
+  test('a step cannot lower the priority it inherits from its run, only raise it', async () => {
+    const seen: string[] = [];
+    const scheduler = { schedule: <T,>(t: () => Promise<T>, o: { priority: number; label: string }) => (seen.push(`${o.label}@${o.priority}`), t()) };
+    await runWorkflow({ name: 'w', steps: [{ id: 'low', tool: 'wait', priority: -3, arguments: { ms: 1 } }, { id: 'high', tool: 'wait', priority: 9, arguments: { ms: 1 } }, { id: 'none', tool: 'wait', arguments: { ms: 1 } }] }, { caller: new ScriptedCaller({ wait }), scheduler, priority: 4 });
+    assert.deepEqual(seen.sort(), ['w/high@9', 'w/low@4', 'w/none@4']);
+  });
 });
+
+describe('QueueScheduler (on the engine scheduler)', () => {
+  test('orders waiting work by priority then deadline, runs at most its concurrency, and reports stats', async () => {
+    const s = new QueueScheduler(1);
+    const order: string[] = [];
+    const ac = new AbortController();
+    const job = (name: string, ms = 5) => () => sleep(ms).then(() => void order.push(name));
+    const first = s.schedule(job('first', 20), { priority: 0, signal: ac.signal, label: 'first' });
+    const later = Date.now() + 60_000;
+    const sooner = Date.now() + 30_000;
+    const all = [
+      s.schedule(job('p1-late'), { priority: 1, deadline: later, signal: ac.signal, label: 'a' }),
+      s.schedule(job('p0'), { priority: 0, signal: ac.signal, label: 'b' }),
+      s.schedule(job('p1-soon'), { priority: 1, deadline: sooner, signal: ac.signal, label: 'c' }),
+    ];
+    assert.equal(s.stats().depth, 3);
+    assert.equal(s.stats().running, 1);
+    await Promise.all([first, ...all]);
+    assert.deepEqual(order, ['first', 'p1-soon', 'p1-late', 'p0']);
+    assert.equal(s.stats().dequeued, 4);
+  });
+
+  test('work aborted while queued never runs; a full queue refuses with VELO_QUEUE_FULL; bad concurrency is refused', async () => {
+    const s = new QueueScheduler(1, { capacity: 1 });
+    const ran: string[] = [];
+    const hold = s.schedule(() => sleep(20).then(() => void ran.push('hold')), { priority: 0, signal: new AbortController().signal, label: 'hold' });
+    const ac = new AbortController();
+    const queued = s.schedule(() => Promise.resolve(void ran.push('queued')), { priority: 0, signal: ac.signal, label: 'q' });
+    await assert.rejects(s.schedule(() => Promise.resolve(), { priority: 0, signal: new AbortController().signal, label: 'x' }), (e: any) => e.code === 'VELO_QUEUE_FULL');
+    ac.abort(new Error('gone'));
+    await assert.rejects(queued, /gone/);
+    await hold;
+    assert.deepEqual(ran, ['hold']);
+    assert.throws(() => new QueueScheduler(0), (e: any) => e.code === 'VELO_INVALID_CONFIG');
+  });
+});
+
