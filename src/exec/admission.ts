@@ -19,6 +19,7 @@ import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '../jsonrpc/codes.js';
 import { McpError } from '../jsonrpc/errors.js';
 import type { ServerRequestContext } from '../server/context.js';
+import { channels, type QueueEvent } from '../observability/channels.js';
 import { Scheduler, type SchedulerStats, type SchedulingPolicy, type Ticket } from './scheduler.js';
 
 /** `_meta` keys read by admission control. */
@@ -358,6 +359,12 @@ export class AdmissionController {
       this.#acquire(w.tool, w.session);
       w.start();
     }
+    this.#publishDepth();
+  }
+
+  /** Tells the observability seam (`velomcp:server:queue`) how many calls wait now. */
+  #publishDepth(): void {
+    if (channels.queue.hasSubscribers) channels.queue.publish({ queue: 'admission', depth: this.#queued } satisfies QueueEvent);
   }
 
   /** Returns parked waiters of `key` to the scheduler (their priority and deadline are kept). */
@@ -388,7 +395,10 @@ export class AdmissionController {
       w.parkedOn = undefined;
     }
     w.ticket = undefined;
-    if (found) this.#settleWaiter(w);
+    if (found) {
+      this.#settleWaiter(w);
+      this.#publishDepth();
+    }
     return found;
   }
 

@@ -236,3 +236,26 @@ test('synchronous tools under admission answer without waiting a turn', () => {
   assert.equal(h.sent.length, 1);
   assert.equal(h.sent[0]!.message.result.content[0].text, 'quick');
 });
+
+test('the admission queue publishes its depth on velomcp:server:queue as calls wait and leave', async () => {
+  const { subscribe } = await import('node:diagnostics_channel');
+  const depths: number[] = [];
+  const onQueue = (m: unknown): void => {
+    const e = m as { queue: string; depth: number };
+    if (e.queue === 'admission') depths.push(e.depth);
+  };
+  subscribe('velomcp:server:queue', onQueue);
+  try {
+    const { server, releaseAll } = setup({ maxConcurrent: 1, maxQueue: 8 });
+    const h = new Harness(server);
+    await h.initialize();
+    for (let i = 1; i <= 4; i++) send(h, i, 'wait', { tag: String(i) });
+    await tick();
+    assert.equal(Math.max(...depths), 3);
+    releaseAll();
+    for (let i = 1; i <= 4; i++) assert.ok((await answer(h, i)).result);
+    assert.equal(depths.at(-1), 0);
+  } finally {
+    (await import('node:diagnostics_channel')).unsubscribe('velomcp:server:queue', onQueue);
+  }
+});
