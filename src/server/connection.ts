@@ -41,13 +41,16 @@ import type { LegacyListener, ServerCore } from './core.js';
 import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from './input.js';
 import { METHODS, type MethodSpec } from './methods/index.js';
 import { isObject, isPromise, Serialized } from './methods/shared.js';
+import { echo, jsonBoundsProblem, knownCapabilities, knownImplementation } from './limits.js';
 
 /** Where a connection writes: one serialised JSON-RPC message at a time. */
 export interface ConnectionSink {
   /**
    * Sends one message (no trailing newline). `related` is the id of the inbound request it belongs to
    * (its response, progress, logs, and server→client requests made while serving it), so HTTP can put it on
-   * that request's stream; undefined for connection-level messages such as list_changed.
+   * that request's stream; undefined for connection-level messages such as list_changed. A 2025-03-26 batch
+   * answer (a JSON array, sent once) has the id of the batch's first request as `related`, or undefined
+   * when the batch held no request.
    */
   send(message: string, related?: JsonRpcId): void;
   /**
@@ -102,6 +105,10 @@ const LEVELS = new Set<string>(LOGGING_LEVELS);
 interface Batch {
   remaining: number;
   parts: string[];
+  /** The first member request's id: the batch answer is sent with it as `related` (HTTP routes on it). */
+  key: JsonRpcId | undefined;
+  /** True while the batch's members are being dispatched; the answer waits until then. */
+  open: boolean;
 }
 
 /**
@@ -258,12 +265,13 @@ export class ServerConnection implements ContextHost, LegacyListener {
       this.#sendError(null, { code: ErrorCode.InvalidRequest, message: 'Invalid Request: empty batch' });
       return;
     }
-    const batch: Batch = { remaining: 0, parts: [] };
+    const batch: Batch = { remaining: 0, parts: [], key: undefined, open: true };
     for (const item of items) {
       if (messageKind(item) === MessageKind.Request) {
         const id = (item as JsonRpcRequest).id;
         if (!this.#inflight?.has(id) && !this.#batches?.has(id)) {
           batch.remaining++;
+          batch.key ??= id;
           (this.#batches ??= new Map()).set(id, batch);
         }
       } else if (messageKind(item) === MessageKind.Invalid) {
@@ -271,7 +279,9 @@ export class ServerConnection implements ContextHost, LegacyListener {
       }
     }
     for (const item of items) if (messageKind(item) !== MessageKind.Invalid) this.receive(item);
-    if (batch.remaining === 0 && batch.parts.length > 0) this.#sink.send(`[${batch.parts.join(',')}]`);
+    // Members answered synchronously only collected their parts; the answer goes out exactly once.
+    batch.open = false;
+    if (batch.remaining === 0 && batch.parts.length > 0) this.send(`[${batch.parts.join(',')}]`, batch.key);
   }
 
   /** Sends a response, or adds it to its batch. */
@@ -283,7 +293,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
     }
     this.#batches?.delete(id as JsonRpcId);
     batch.parts.push(message);
-    if (--batch.remaining === 0) this.send(`[${batch.parts.join(',')}]`);
+    if (--batch.remaining === 0 && !batch.open) this.send(`[${batch.parts.join(',')}]`, batch.key);
   }
 
   #sendError(id: JsonRpcId | null, error: JsonRpcErrorObject): void {
@@ -343,7 +353,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
     }
     const spec = METHODS.get(method);
     if (!spec || !spec.modern || !this.#offers(spec)) {
-      this.#sendError(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${method}` });
+      this.#sendError(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${echo(method)}` });
       return;
     }
     const info = meta[MetaKey.clientInfo];
@@ -354,7 +364,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   #onLegacyRequest(id: JsonRpcId, method: string, params: JsonObject | undefined, session: LegacySession): void {
     const spec = METHODS.get(method);
     if (!spec || !spec.legacy || !this.#offers(spec)) {
-      this.#sendError(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${method}` });
+      this.#sendError(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${echo(method)}` });
       return;
     }
     const ctx = new ServerRequestContext(this, id, method, params, 'legacy', session.protocolVersion, session.clientCapabilities, session.clientInfo);
@@ -389,11 +399,22 @@ export class ServerConnection implements ContextHost, LegacyListener {
       return;
     }
     const info = params?.clientInfo;
+    // The session keeps these for its lifetime: only the protocol-defined members, within bounds.
+    const limits = this.core.limits;
+    const kept = knownCapabilities(caps);
+    const keptInfo = isObject(info) ? knownImplementation(info) : undefined;
+    for (const [name, value] of [['capabilities', kept], ['clientInfo', keptInfo]] as const) {
+      const problem = value === undefined ? undefined : jsonBoundsProblem(value, limits.maxClientDataDepth, limits.maxClientDataBytes);
+      if (problem) {
+        this.#sendError(id, { code: ErrorCode.InvalidParams, message: `Invalid params: "${name}" is ${problem} (see docs/limits.md)` });
+        return;
+      }
+    }
     const protocolVersion = LEGACY_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_LEGACY_PROTOCOL_VERSION;
     this.#session = {
       protocolVersion,
-      clientCapabilities: caps as ClientCapabilities,
-      clientInfo: isObject(info) ? (info as unknown as Implementation) : undefined,
+      clientCapabilities: kept as ClientCapabilities,
+      clientInfo: keptInfo as unknown as Implementation | undefined,
       logLevel: undefined,
       initialized: false,
       subscriptions: undefined,
@@ -590,10 +611,20 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (this.#session) this.#session.logLevel = level as LoggingLevel;
   }
 
-  /** @internal `resources/subscribe` (legacy). */
+  /**
+   * @internal `resources/subscribe` (legacy).
+   * @throws McpError -32602 past `limits.maxSubscriptionUriLength` or `limits.maxSubscriptionsPerSession`.
+   */
   subscribe(uri: string): void {
     const session = this.#session;
     if (!session || session.subscriptions?.has(uri)) return;
+    const limits = this.core.limits;
+    if (uri.length > limits.maxSubscriptionUriLength) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid params: "uri" is longer than ${limits.maxSubscriptionUriLength} characters`);
+    }
+    if ((session.subscriptions?.size ?? 0) >= limits.maxSubscriptionsPerSession) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid params: this session already holds ${limits.maxSubscriptionsPerSession} subscriptions (the limit); unsubscribe first`);
+    }
     (session.subscriptions ??= new Set()).add(uri);
     let set = this.core.legacyResourceSubs.get(uri);
     if (!set) this.core.legacyResourceSubs.set(uri, (set = new Set()));

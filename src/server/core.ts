@@ -29,6 +29,7 @@ import type {
 import { Registry } from './registry.js';
 import { RequestStateCodec } from './request-state.js';
 import { TaskManager, TASKS_EXTENSION, type ToolTaskSpec } from './tasks/manager.js';
+import { resolveLimits, type ResolvedLimits } from './limits.js';
 import { AdmissionController } from '../exec/admission.js';
 import { FanOut } from '../exec/fanout.js';
 
@@ -118,6 +119,8 @@ export class ServerCore {
   readonly codec: RequestStateCodec;
   readonly pageSize: number;
   readonly maxInputRounds: number;
+  /** Per-session bounds on client data (`options.limits`). */
+  readonly limits: ResolvedLimits;
   readonly schemaCompiler: SchemaCompiler | undefined;
   /** `"_meta":{…serverInfo…}` member text for modern results. */
   readonly serverInfoMeta: { [key: string]: unknown };
@@ -154,6 +157,7 @@ export class ServerCore {
     this.codec = new RequestStateCodec(options.requestState);
     this.pageSize = options.pageSize ?? 0;
     this.maxInputRounds = options.maxInputRounds ?? 8;
+    this.limits = resolveLimits(options.limits);
     this.schemaCompiler = options.schemaCompiler;
     this.serverInfoMeta = { [MetaKey.serverInfo]: serverInfo };
     this.serverInfoMetaJson = JSON.stringify(this.serverInfoMeta);

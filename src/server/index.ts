@@ -9,4 +9,5 @@ export type { ToolProvider } from './core.js';
 export { inputRequired, isInputRequired, elicit, elicitUrl, createMessage, listRoots, InputRequiredSignal, type InputRequiredResult, type InputRequests, type InputResponses } from './input.js';
 export { RequestStateCodec, paramsDigest, type RequestStateOptions, type RequestBinding, type RequestStatePayload } from './request-state.js';
 export type * from './options.js';
+export type { ServerLimits } from './limits.js';
 export * from './tasks/index.js';

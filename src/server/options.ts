@@ -20,6 +20,7 @@ import type { RequestContext } from './context.js';
 import type { InputRequiredResult } from './input.js';
 import type { RequestStateOptions } from './request-state.js';
 import type { TasksOptions, ToolTaskOptions } from './tasks/manager.js';
+import type { ServerLimits } from './limits.js';
 import type { AdmissionController, AdmissionOptions } from '../exec/admission.js';
 
 /** Methods whose modern-era results carry cache hints (SEP-2549). */
@@ -48,6 +49,8 @@ export interface McpServerOptions {
    * Tasks are on as soon as a tool declares `execution.taskSupport` `optional` or `required`, or when this is set.
    */
   tasks?: TasksOptions;
+  /** Bounds on what one client session may make the server keep (docs/limits.md). */
+  limits?: ServerLimits;
   /**
    * Admission control of `tools/call` (velomcp/exec): concurrency limits per server, session and tool, a
    * bounded priority queue, rate limits and deadlines. Default: none (every call runs at once).

@@ -42,18 +42,53 @@ export interface RequestStatePayload {
 /** Param members that change between rounds and so are excluded from the digest. */
 const UNBOUND_PARAMS = new Set(['_meta', 'inputResponses', 'requestState']);
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const keys = Object.keys(value).sort();
-    const parts: string[] = [];
-    for (const k of keys) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) parts.push(`${JSON.stringify(k)}:${canonical(v)}`);
+/** Deepest params nesting the digest accepts; deeper requests carrying MRTR state are answered with -32602. */
+export const MAX_CANONICAL_DEPTH = 256;
+
+/**
+ * Canonical JSON (sorted keys, `undefined` members dropped). Iterative, so a deeply nested client value cannot
+ * overflow the stack; past {@link MAX_CANONICAL_DEPTH} levels it throws McpError -32602.
+ */
+function canonical(root: unknown): string {
+  const out: string[] = [];
+  // Each frame is a value to write, or a literal piece of text (separators and closers).
+  const stack: { v: unknown; depth: number; text?: string }[] = [{ v: root, depth: 0 }];
+  while (stack.length > 0) {
+    const frame = stack.pop() as { v: unknown; depth: number; text?: string };
+    if (frame.text !== undefined) {
+      out.push(frame.text);
+      continue;
     }
-    return `{${parts.join(',')}}`;
+    const value = frame.v;
+    if (typeof value === 'object' && value !== null) {
+      if (frame.depth >= MAX_CANONICAL_DEPTH) throw invalid(`params are nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
+      const depth = frame.depth + 1;
+      const pieces: { v: unknown; depth: number; text?: string }[] = [];
+      if (Array.isArray(value)) {
+        out.push('[');
+        value.forEach((item, i) => {
+          if (i > 0) pieces.push({ v: undefined, depth, text: ',' });
+          pieces.push({ v: item, depth });
+        });
+        pieces.push({ v: undefined, depth, text: ']' });
+      } else {
+        out.push('{');
+        let first = true;
+        for (const k of Object.keys(value).sort()) {
+          const v = (value as Record<string, unknown>)[k];
+          if (v === undefined) continue;
+          pieces.push({ v: undefined, depth, text: `${first ? '' : ','}${JSON.stringify(k)}:` });
+          pieces.push({ v, depth });
+          first = false;
+        }
+        pieces.push({ v: undefined, depth, text: '}' });
+      }
+      for (let i = pieces.length - 1; i >= 0; i--) stack.push(pieces[i] as { v: unknown; depth: number; text?: string });
+      continue;
+    }
+    out.push(JSON.stringify(value) ?? 'null');
   }
-  return JSON.stringify(value) ?? 'null';
+  return out.join('');
 }
 
 /** SHA-256 of the canonical JSON of the params that identify the request (base64url). */

@@ -8,6 +8,7 @@ import type { JsonObject } from '../../jsonrpc/message.js';
 import type { CompleteResult } from '../../protocol/types.js';
 import type { ServerCore } from '../core.js';
 import type { Completer } from '../options.js';
+import { echo } from '../limits.js';
 import { isObject, isPromise } from './shared.js';
 
 /** Most values one completion result may carry (spec). */
@@ -17,6 +18,13 @@ function finish(values: string[]): CompleteResult {
   if (!Array.isArray(values)) throw new McpError(ErrorCode.InternalError, 'A completer returned a non-array');
   const total = values.length;
   return { completion: { values: values.slice(0, MAX_COMPLETION_VALUES), total, hasMore: total > MAX_COMPLETION_VALUES } };
+}
+
+/** The completer registered for a client-chosen argument name: own properties only (`constructor` is not one). */
+function ownCompleter(table: Record<string, Completer> | undefined, name: string): Completer | undefined {
+  if (!table || !Object.hasOwn(table, name)) return undefined;
+  const c = table[name];
+  return typeof c === 'function' ? c : undefined;
 }
 
 /** `completion/complete`. Unknown references are -32602; a known one without a completer yields no values. */
@@ -31,20 +39,20 @@ export function complete(core: ServerCore, params: JsonObject | undefined): Comp
   let completer: Completer | undefined;
   if (ref.type === 'ref/prompt') {
     const prompt = typeof ref.name === 'string' ? core.prompts.get(ref.name) : undefined;
-    if (!prompt || !prompt.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${String(ref.name)}`);
-    completer = prompt.complete?.[argument.name];
+    if (!prompt || !prompt.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${echo(String(ref.name))}`);
+    completer = ownCompleter(prompt.complete, argument.name);
   } else if (ref.type === 'ref/resource') {
     let found = false;
     for (const t of core.templates.values()) {
       if (t.enabled && t.definition.uriTemplate === ref.uri) {
         found = true;
-        completer = t.complete?.[argument.name];
+        completer = ownCompleter(t.complete, argument.name);
         break;
       }
     }
-    if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown resource template: ${String(ref.uri)}`);
+    if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown resource template: ${echo(String(ref.uri))}`);
   } else {
-    throw new McpError(ErrorCode.InvalidParams, `Invalid params: unknown reference type ${ref.type}`);
+    throw new McpError(ErrorCode.InvalidParams, `Invalid params: unknown reference type ${echo(ref.type)}`);
   }
   if (!completer) return { completion: { values: [], total: 0, hasMore: false } };
   const values = completer(argument.value, { arguments: context });

@@ -7,6 +7,7 @@ import type { JsonObject } from '../../jsonrpc/message.js';
 import type { GetPromptResult } from '../../protocol/types.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ServerCore } from '../core.js';
+import { echo } from '../limits.js';
 import type { InputRequiredResult } from '../input.js';
 import { isObject, listPage, requiredString, type Serialized } from './shared.js';
 
@@ -19,12 +20,12 @@ export function listPrompts(core: ServerCore, params: JsonObject | undefined, ct
 export function getPrompt(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): GetPromptResult | InputRequiredResult | Promise<GetPromptResult | InputRequiredResult> {
   const name = requiredString(params, 'name', 'prompts/get');
   const prompt = core.prompts.get(name);
-  if (!prompt || !prompt.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`, { name });
+  if (!prompt || !prompt.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${echo(name)}`, { name: echo(name) });
   const raw = params?.arguments ?? {};
   if (!isObject(raw)) throw new McpError(ErrorCode.InvalidParams, 'Invalid params: "arguments" must be an object of strings');
   const args: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (typeof v !== 'string') throw new McpError(ErrorCode.InvalidParams, `Invalid params: prompt argument "${k}" must be a string`);
+    if (typeof v !== 'string') throw new McpError(ErrorCode.InvalidParams, `Invalid params: prompt argument "${echo(k)}" must be a string`);
     args[k] = v;
   }
   for (const r of prompt.required) {

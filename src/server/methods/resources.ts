@@ -9,6 +9,7 @@ import type { ReadResourceResult, Resource } from '../../protocol/types.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ServerCore } from '../core.js';
 import { isInputRequired, type InputRequiredResult } from '../input.js';
+import { echo } from '../limits.js';
 import { encodeCursor, decodeCursor } from '../registry.js';
 import { isObject, isPromise, listPage, optionalString, requiredString, Serialized, serializeList } from './shared.js';
 
@@ -41,7 +42,8 @@ type ReadOutcome = ReadResourceResult | InputRequiredResult;
 /** The error for an unknown URI: -32002 in the legacy era, -32602 from 2026-07-28 (SEP-2164); `data.uri` in both. */
 export function resourceNotFound(uri: string, ctx: ServerRequestContext): McpError {
   const code = ctx.era === 'modern' ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound;
-  return new McpError(code, `Resource not found: ${uri}`, { uri });
+  const shown = echo(uri);
+  return new McpError(code, `Resource not found: ${shown}`, { uri: shown });
 }
 
 /** `resources/read`: exact URI first (O(1)), then templates in registration order. */
@@ -56,7 +58,12 @@ export function readResource(core: ServerCore, params: JsonObject | undefined, c
   } else {
     for (const t of core.templates.values()) {
       if (!t.enabled) continue;
-      const vars = t.match(uri);
+      let vars: Record<string, string | string[]> | undefined;
+      try {
+        vars = t.match(uri);
+      } catch {
+        vars = undefined; // malformed percent-encoding (`%ZZ`): the URI matches no template
+      }
       if (vars) {
         out = t.read(uri, vars, ctx);
         if (t.cacheHint) hint = t.cacheHint;

@@ -8,6 +8,7 @@ import type { CallToolResult } from '../../protocol/types.js';
 import type { ValidationResult } from '../../validation/index.js';
 import type { ServerRequestContext } from '../context.js';
 import type { ServerCore, ToolEntry } from '../core.js';
+import { echo } from '../limits.js';
 import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '../input.js';
 import type { TaskContext } from '../tasks/context.js';
 import { hasTasksExtension, missingTasksExtension } from '../tasks/manager.js';
@@ -50,11 +51,11 @@ export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: 
   if (!tool || !tool.enabled) {
     if (!tool && core.toolProviders.length > 0) {
       return resolveTool(core, name).then((found) => {
-        if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`, { name });
+        if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
         return callTool(core, params, ctx);
       });
     }
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`, { name });
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
   }
   // Tasks extension: a tool that only runs as a task refuses modern clients without the extension (-32021).
   if (tool.task?.support === 'required' && ctx.era === 'modern' && !hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension(`tool ${name}`);

@@ -33,6 +33,11 @@ export interface TasksOptions {
   pollIntervalMs?: number;
   /** Bound of the default in-memory store. Default 10 000. */
   maxTasks?: number;
+  /**
+   * Most tasks one principal may have running (not yet terminal) in this process; a `tools/call` past it is
+   * answered with -32000 and creates no task. Default 1000.
+   */
+  maxLiveTasksPerPrincipal?: number;
 }
 
 /** Per-tool task settings (`ToolConfig.task`); the tool's `execution.taskSupport` decides whether tasks are used. */
@@ -101,6 +106,8 @@ interface TaskListener {
 }
 
 const DEFAULT_TTL_MS = 3_600_000;
+/** The refusal of a task past `maxLiveTasksPerPrincipal` (implementation-defined range, as the transports' refusals). */
+const TASK_QUOTA_CODE = -32000;
 const DEFAULT_POLL_MS = 1000;
 
 /** @internal */
@@ -110,6 +117,9 @@ export class TaskManager {
   readonly #pollIntervalMs: number;
   readonly #maxInputRounds: number;
   readonly #live = new Map<string, LiveTask>();
+  /** Running tasks per principal. */
+  readonly #livePerPrincipal = new Map<string, number>();
+  readonly #maxLivePerPrincipal: number;
   readonly #listeners = new Map<string, Set<TaskListener>>();
 
   constructor(options: TasksOptions, maxInputRounds: number) {
@@ -117,6 +127,7 @@ export class TaskManager {
     this.#ttlMs = options.ttlMs === undefined ? DEFAULT_TTL_MS : options.ttlMs;
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.#maxInputRounds = maxInputRounds;
+    this.#maxLivePerPrincipal = options.maxLiveTasksPerPrincipal ?? 1000;
   }
 
   /** Tasks running in this process. */
@@ -182,6 +193,12 @@ export class TaskManager {
 
   /** @internal Creates and stores a task record for a request; resolves once it is durable. */
   async create(ctx: ServerRequestContext, spec: ToolTaskSpec): Promise<LiveTask> {
+    const count = this.#livePerPrincipal.get(ctx.principal) ?? 0;
+    if (count >= this.#maxLivePerPrincipal) {
+      throw new McpError(TASK_QUOTA_CODE, `Too many running tasks: this principal already has ${this.#maxLivePerPrincipal} (maxLiveTasksPerPrincipal); wait for one to finish or cancel one`);
+    }
+    // Counted before the store is awaited, so concurrent creates cannot overshoot the bound.
+    this.#livePerPrincipal.set(ctx.principal, count + 1);
     const now = new Date().toISOString();
     const ttlMs = spec.ttlMs === undefined ? this.#ttlMs : spec.ttlMs;
     const record: TaskRecord = {
@@ -194,7 +211,12 @@ export class TaskManager {
       principal: ctx.principal,
       method: ctx.method,
     };
-    await this.store.create({ ...record });
+    try {
+      await this.store.create({ ...record });
+    } catch (err) {
+      this.#uncount(ctx.principal);
+      throw err;
+    }
     const live: LiveTask = { record, controller: new AbortController(), pending: new Map(), issued: new Set(), timer: undefined, writes: Promise.resolve() };
     this.#live.set(record.taskId, live);
     if (ttlMs !== null) {
@@ -263,7 +285,18 @@ export class TaskManager {
   }
 
   #forget(live: LiveTask): void {
-    if (this.#live.get(live.record.taskId) === live) this.#live.delete(live.record.taskId);
+    if (this.#live.get(live.record.taskId) === live) this.#drop(live);
+  }
+
+  /** Removes a task from the running set and its principal's count. */
+  #drop(live: LiveTask): void {
+    if (this.#live.delete(live.record.taskId)) this.#uncount(live.record.principal);
+  }
+
+  #uncount(principal: string): void {
+    const n = (this.#livePerPrincipal.get(principal) ?? 1) - 1;
+    if (n <= 0) this.#livePerPrincipal.delete(principal);
+    else this.#livePerPrincipal.set(principal, n);
   }
 
   #expire(live: LiveTask): void {
@@ -276,7 +309,7 @@ export class TaskManager {
     live.controller.abort(reason);
     for (const p of live.pending.values()) p.round.reject(reason);
     live.pending.clear();
-    this.#live.delete(live.record.taskId);
+    this.#drop(live);
     void this.store.delete(live.record.taskId).catch(() => {});
   }
 

@@ -79,6 +79,8 @@ interface Slot {
  */
 export class InMemoryTaskStore implements TaskStore {
   readonly #slots = new Map<string, Slot>();
+  /** Ids of terminal records, oldest first: eviction picks from here in O(1). */
+  readonly #terminal = new Set<string>();
   readonly #max: number;
   readonly #now: () => number;
   #lastSweep = 0;
@@ -101,6 +103,7 @@ export class InMemoryTaskStore implements TaskStore {
     if (now - this.#lastSweep >= 1000) this.#sweep(now);
     if (this.#slots.size >= this.#max) this.#evict(now);
     this.#slots.set(record.taskId, { record, expiresAt: expiry(record, now) });
+    this.#mark(record);
     return Promise.resolve();
   }
 
@@ -110,19 +113,32 @@ export class InMemoryTaskStore implements TaskStore {
 
   put(record: TaskRecord): Promise<void> {
     const slot = this.#live(record.taskId);
-    if (slot) slot.record = record;
+    if (slot) {
+      slot.record = record;
+      this.#mark(record);
+    }
     return Promise.resolve();
   }
 
   delete(taskId: string): Promise<void> {
-    this.#slots.delete(taskId);
+    this.#remove(taskId);
     return Promise.resolve();
+  }
+
+  #mark(record: TaskRecord): void {
+    if (isTerminalStatus(record.status)) this.#terminal.add(record.taskId);
+    else this.#terminal.delete(record.taskId);
+  }
+
+  #remove(taskId: string): void {
+    this.#slots.delete(taskId);
+    this.#terminal.delete(taskId);
   }
 
   #live(taskId: string): Slot | undefined {
     const slot = this.#slots.get(taskId);
     if (slot && slot.expiresAt <= this.#now()) {
-      this.#slots.delete(taskId);
+      this.#remove(taskId);
       return undefined;
     }
     return slot;
@@ -130,21 +146,23 @@ export class InMemoryTaskStore implements TaskStore {
 
   #sweep(now: number): void {
     this.#lastSweep = now;
-    for (const [id, slot] of this.#slots) if (slot.expiresAt <= now) this.#slots.delete(id);
+    for (const [id, slot] of this.#slots) if (slot.expiresAt <= now) this.#remove(id);
   }
 
-  /** Makes room for one record: expired first, then the oldest terminal one, then the oldest of all. */
+  /**
+   * Makes room for one record: expired ones (swept at most once a second), then the oldest terminal one,
+   * then the oldest of all. O(1) between sweeps, so a full store does not cost a scan per create.
+   */
   #evict(now: number): void {
-    this.#sweep(now);
+    if (now - this.#lastSweep >= 1000) this.#sweep(now);
     if (this.#slots.size < this.#max) return;
-    for (const [id, slot] of this.#slots) {
-      if (isTerminalStatus(slot.record.status)) {
-        this.#slots.delete(id);
-        return;
-      }
+    const terminal = this.#terminal.values().next();
+    if (!terminal.done) {
+      this.#remove(terminal.value);
+      return;
     }
     const oldest = this.#slots.keys().next();
-    if (!oldest.done) this.#slots.delete(oldest.value);
+    if (!oldest.done) this.#remove(oldest.value);
   }
 }
 

@@ -22,7 +22,7 @@ import { BodyError, type RequestPort, type ResponsePort } from './ports.js';
 import { StatelessLegacy } from './stateless.js';
 import { InMemoryEventStore, type BusEvent, type EventStore } from './stores.js';
 import { checkOrigin, originPolicy, type OriginPolicy } from './validate.js';
-import { JSON_HEADERS, accepts, errorBody } from './wire.js';
+import { JSON_HEADERS, JSON_MEDIA_TYPE, accepts, errorBody, smallRequestProblem } from './wire.js';
 
 export type { HttpHandlerOptions, HttpNotifier } from './options.js';
 
@@ -35,11 +35,13 @@ export class HttpEngine {
   readonly sessionful: boolean;
   readonly path: string | undefined;
   readonly maxBodyBytes: number;
+  readonly maxSmallRequestBytes: number;
   readonly bodyTimeoutMs: number;
   readonly eventStore: EventStore | undefined;
   readonly retryMs: number;
   readonly keepAliveMs: number;
   readonly maxStreamBufferBytes: number;
+  readonly streamStallTimeoutMs: number;
   readonly protection: boolean | 'auto';
   readonly policy: OriginPolicy;
   readonly explicitPolicy: boolean;
@@ -59,11 +61,13 @@ export class HttpEngine {
     this.sessionful = options.sessions ?? true;
     this.path = options.path;
     this.maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.maxSmallRequestBytes = options.maxSmallRequestBytes ?? 64 * 1024;
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
     this.eventStore = options.eventStore === false ? undefined : (options.eventStore ?? new InMemoryEventStore());
     this.retryMs = options.retryMs ?? 1000;
     this.keepAliveMs = options.keepAliveMs ?? 15_000;
-    this.maxStreamBufferBytes = options.maxStreamBufferBytes ?? 1024 * 1024;
+    this.maxStreamBufferBytes = options.maxStreamBufferBytes ?? 8 * 1024 * 1024;
+    this.streamStallTimeoutMs = options.streamStallTimeoutMs ?? 30_000;
     this.protection = options.dnsRebindingProtection ?? 'auto';
     this.policy = originPolicy(options.allowedHosts, options.allowedOrigins);
     this.explicitPolicy = options.allowedHosts !== undefined || options.allowedOrigins !== undefined;
@@ -89,6 +93,15 @@ export class HttpEngine {
       resourceUpdated: (uri) => publish({ type: 'resourceUpdated', uri }),
     };
     if (this.legacy && this.sessionful) this.legacySessions.startSweeper();
+  }
+
+  /**
+   * The key of per-client quotas: the principal when one is set, else the peer address; `''` when neither is
+   * known (the fetch handler without `principal`), and such clients are under no per-client quota.
+   */
+  clientKey(req: RequestPort, principal: string): string {
+    if (principal !== '') return `principal:${principal}`;
+    return req.peer === undefined ? '' : `address:${req.peer}`;
   }
 
   /** Live legacy sessions by id. */
@@ -156,7 +169,7 @@ export class HttpEngine {
 
   async #post(req: RequestPort, res: ResponsePort): Promise<void> {
     const ctype = req.header('content-type');
-    if (ctype === undefined || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(ctype.trim())) {
+    if (ctype === undefined || !JSON_MEDIA_TYPE.test(ctype.trim())) {
       res.respond(415, JSON_HEADERS, errorBody(null, ErrorCode.InvalidRequest, 'Unsupported Media Type: Content-Type must be application/json'));
       return;
     }
@@ -170,7 +183,9 @@ export class HttpEngine {
       text = await req.readBody(this.maxBodyBytes, this.bodyTimeoutMs);
     } catch (err) {
       const status = err instanceof BodyError ? err.status : 400;
-      res.respond(status, { ...JSON_HEADERS, connection: 'close' }, errorBody(null, ErrorCode.InvalidRequest, `Invalid Request: ${(err as Error).message}`));
+      // 413 keeps the connection while the rest of the body is discarded (the node reader lingers, bounded),
+      // so the client reads the 413 instead of a reset; other failures close it.
+      res.respond(status, status === 413 ? JSON_HEADERS : { ...JSON_HEADERS, connection: 'close' }, errorBody(null, ErrorCode.InvalidRequest, `Invalid Request: ${(err as Error).message}`));
       return;
     }
     let body: unknown;
@@ -178,6 +193,11 @@ export class HttpEngine {
       body = JSON.parse(text);
     } catch (err) {
       res.respond(400, JSON_HEADERS, errorBody(null, ErrorCode.ParseError, `Parse error: ${(err as Error).message}`));
+      return;
+    }
+    const small = smallRequestProblem(body, text.length, this.maxSmallRequestBytes);
+    if (small) {
+      res.respond(413, JSON_HEADERS, small);
       return;
     }
     const sid = req.header('mcp-session-id');

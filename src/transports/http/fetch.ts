@@ -62,6 +62,7 @@ export function createFetchHandler(server: McpServer, options: HttpHandlerOption
         query: url.search.slice(1),
         header: (name) => request.headers.get(name) ?? undefined,
         loopback: false,
+        peer: undefined,
         readBody: (limit, timeoutMs) => readFetchBody(request, limit, timeoutMs),
         raw: request,
       };
@@ -95,15 +96,29 @@ export function createFetchHandler(server: McpServer, options: HttpHandlerOption
               { highWaterMark: maxBuffer, size: (chunk) => chunk.byteLength },
             );
             resolve(new Response(stream, { status: 200, headers }));
+            // Unread data is measured after the turn's writes, as the node handler does: a burst the consumer
+            // pulls at once does not count, and the newest event never does.
+            let newest = 0;
+            let scheduled = false;
+            const check = (): void => {
+              scheduled = false;
+              if (closed) return;
+              const queued = maxBuffer - (controller.desiredSize ?? 0);
+              if (queued - newest > maxBuffer) {
+                closed = true;
+                controller.error(new Error(`SSE consumer too slow: more than ${maxBuffer} bytes unread`));
+                fireAbort();
+              }
+            };
             return {
               write(chunk: string): boolean {
                 if (closed) return false;
-                controller.enqueue(encoder.encode(chunk));
-                if ((controller.desiredSize ?? 0) < 0) {
-                  closed = true;
-                  controller.error(new Error('SSE consumer too slow: buffer limit exceeded'));
-                  fireAbort();
-                  return false;
+                const bytes = encoder.encode(chunk);
+                controller.enqueue(bytes);
+                newest = bytes.byteLength;
+                if (!scheduled && (controller.desiredSize ?? 0) < 0) {
+                  scheduled = true;
+                  setImmediate(check);
                 }
                 return true;
               },

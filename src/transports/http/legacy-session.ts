@@ -90,11 +90,17 @@ export class LegacyStream {
 export class Session implements ConnectionSink {
   readonly engine: HttpEngine;
   readonly id: string;
+  /** The principal that created the session (`''` when anonymous); every later exchange must present it. */
+  readonly principal: string;
+  /** The quota key of the client that created it (see `HttpEngine.clientKey`). */
+  readonly client: string;
+  readonly createdAt = Date.now();
   conn!: ServerConnection;
   // Created on first use and released when empty: an idle session holds no collections.
   #streams: Map<JsonRpcId, LegacyStream> | undefined;
   #byStreamId: Map<string, LegacyStream> | undefined;
-  #batches: LegacyStream[] | undefined;
+  /** The stream of a POSTed batch without requests, while the connection answers it (synchronously). */
+  anonymousBatch: LegacyStream | undefined;
   readonly standaloneId: string;
   standalone: SseWriter | undefined;
   lastSeen = Date.now();
@@ -103,9 +109,11 @@ export class Session implements ConnectionSink {
   #chain: Promise<void> | undefined;
   ended = false;
 
-  constructor(engine: HttpEngine, id: string) {
+  constructor(engine: HttpEngine, id: string, principal = '', client = '') {
     this.engine = engine;
     this.id = id;
+    this.principal = principal;
+    this.client = client;
     this.standaloneId = `${id}.g`;
   }
 
@@ -119,16 +127,10 @@ export class Session implements ConnectionSink {
     return (this.#byStreamId ??= new Map());
   }
 
-  /** Streams waiting for a 2025-03-26 batch answer, oldest first. */
-  get batches(): LegacyStream[] {
-    return (this.#batches ??= []);
-  }
-
   /** Drops collections that became empty. */
   #compact(): void {
     if (this.#streams?.size === 0) this.#streams = undefined;
     if (this.#byStreamId?.size === 0) this.#byStreamId = undefined;
-    if (this.#batches?.length === 0) this.#batches = undefined;
   }
 
   get busy(): boolean {
@@ -160,12 +162,16 @@ export class Session implements ConnectionSink {
   }
 
   send(message: string, related?: JsonRpcId): void {
+    if (message.charCodeAt(0) === 91 /* [ */) {
+      // A batch answer: `related` is its first request's id, which finds the batch's own stream.
+      const s = related === undefined ? this.anonymousBatch : this.#streams?.get(related);
+      if (!s?.batch) return;
+      for (const rid of s.pending) if (this.#streams?.get(rid) === s) this.#streams.delete(rid);
+      s.pending.clear();
+      s.deliver(message, true);
+      return;
+    }
     if (related === undefined) {
-      if (message.charCodeAt(0) === 91 /* [ */) {
-        const s = this.#batches?.shift();
-        if (s) s.deliver(message, true);
-        return;
-      }
       this.emit(this.standaloneId, message, () => this.standalone, undefined);
       return;
     }

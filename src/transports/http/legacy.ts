@@ -21,13 +21,21 @@ export class LegacySessions {
   readonly sessions = new Map<string, Session>();
   readonly maxSessions: number;
   readonly idleMs: number;
+  /** Most sessions of one client (principal, else peer address). */
+  readonly maxPerClient: number;
+  /** How long a session may go without `notifications/initialized` before it is the first to be evicted. */
+  readonly graceMs: number;
   readonly sessionStore: SessionStore;
+  /** Live sessions per client key (see {@link HttpEngine.clientKey}). */
+  readonly #perClient = new Map<string, number>();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(engine: HttpEngine, options: HttpHandlerOptions) {
     this.#engine = engine;
     this.maxSessions = options.maxSessions ?? 10_000;
     this.idleMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
+    this.maxPerClient = options.maxSessionsPerClient ?? 1000;
+    this.graceMs = options.uninitializedSessionGraceMs ?? 10_000;
     this.sessionStore = options.sessionStore ?? new InMemorySessionStore({ maxSessions: this.maxSessions });
   }
 
@@ -46,7 +54,12 @@ export class LegacySessions {
   }
 
   endSession(s: Session): void {
-    if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    if (this.sessions.get(s.id) === s) {
+      this.sessions.delete(s.id);
+      const n = (this.#perClient.get(s.client) ?? 1) - 1;
+      if (n <= 0) this.#perClient.delete(s.client);
+      else this.#perClient.set(s.client, n);
+    }
     s.end();
     void this.sessionStore.delete(s.id);
   }
@@ -71,7 +84,8 @@ export class LegacySessions {
       return undefined;
     }
     const s = this.sessions.get(sid);
-    if (!s || s.ended) {
+    // A session answers only to the principal that created it; to anyone else it does not exist.
+    if (!s || s.ended || s.principal !== (this.#engine.principalOf?.(req.raw) ?? '')) {
       res.respond(404, JSON_HEADERS, errorBody(id, -32001, 'Session not found'));
       return undefined;
     }
@@ -85,21 +99,36 @@ export class LegacySessions {
     return s;
   }
 
-  /** Serves `initialize` without a session: creates the session (503 when the table is full). */
+  /**
+   * Serves `initialize` without a session: creates the session. Past `maxSessionsPerClient` the client gets
+   * 429, and with the table full 503, each with a `Retry-After` of when room can next be made.
+   */
   async initialize(req: RequestPort, res: ResponsePort, msg: JsonRpcRequest): Promise<void> {
     const id = 'id' in msg ? msg.id : null;
-    if (this.sessions.size >= this.maxSessions) this.#evictOne();
+    const principal = this.#engine.principalOf?.(req.raw) ?? '';
+    const client = this.#engine.clientKey(req, principal);
+    // A client that is neither authenticated nor addressable (fetch handler without `principal`) has no quota.
+    if (client !== '' && (this.#perClient.get(client) ?? 0) >= this.maxPerClient) {
+      const wait = this.#evictOne(client);
+      if (wait !== undefined) {
+        res.respond(429, { ...JSON_HEADERS, 'retry-after': String(wait) }, errorBody(id, -32000, `Too Many Requests: this client already holds ${this.maxPerClient} sessions (maxSessionsPerClient); end one with DELETE`));
+        return;
+      }
+    }
+    let wait: number | undefined;
+    if (this.sessions.size >= this.maxSessions) wait = this.#evictOne(undefined);
     const sid = randomUUID();
     const now = Date.now();
     const added = this.sessions.size < this.maxSessions && (await this.sessionStore.add({ id: sid, protocolVersion: '', createdAt: now, lastSeenAt: now }));
     if (!added) {
-      res.respond(503, { ...JSON_HEADERS, 'retry-after': '5' }, errorBody(id, -32000, 'Service Unavailable: the session table is full'));
+      res.respond(503, { ...JSON_HEADERS, 'retry-after': String(wait ?? Math.ceil(this.graceMs / 1000)) }, errorBody(id, -32000, 'Service Unavailable: the session table is full'));
       return;
     }
-    const session = new Session(this.#engine, sid);
-    const principal = this.#engine.principalOf?.(req.raw);
-    session.conn = this.#engine.server.connect(session, principal === undefined ? { sessionId: sid, modern: false, transport: 'http' } : { sessionId: sid, modern: false, principal, transport: 'http' });
+    const session = new Session(this.#engine, sid, principal, client);
+    // Server→client request ids are random: a session's pending requests cannot be guessed from outside it.
+    session.conn = this.#engine.server.connect(session, { sessionId: sid, modern: false, principal, transport: 'http', outbound: { nextId: () => randomUUID() } });
     this.sessions.set(sid, session);
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     if (!('id' in msg)) {
       res.respond(202, {}, '');
       session.conn.receive(msg);
@@ -120,14 +149,29 @@ export class LegacySessions {
     }
   }
 
-  #evictOne(): void {
+  /**
+   * Makes room for one session (of `client`, or anyone's when undefined) by ending the session that became
+   * evictable first: a session that never sent `notifications/initialized` once `graceMs` has passed since it
+   * was created, or any session idle past `idleMs`. Sessions with work in flight or open streams are never
+   * displaced. Returns undefined when a session was ended, else the seconds until one can be (`Retry-After`).
+   */
+  #evictOne(client: string | undefined): number | undefined {
+    const now = Date.now();
     let victim: Session | undefined;
+    let victimAt = Infinity;
     for (const s of this.sessions.values()) {
-      if (s.busy) continue;
-      if (!victim || s.lastSeen < victim.lastSeen) victim = s;
+      if (s.busy || (client !== undefined && s.client !== client)) continue;
+      const at = s.conn.session?.initialized === false ? Math.min(s.createdAt + this.graceMs, s.lastSeen + this.idleMs) : s.lastSeen + this.idleMs;
+      if (at < victimAt) {
+        victim = s;
+        victimAt = at;
+      }
     }
-    // Only sessions idle past the timeout are evicted to make room; active ones are never displaced.
-    if (victim && Date.now() - victim.lastSeen >= this.idleMs) this.endSession(victim);
+    if (victim && victimAt <= now) {
+      this.endSession(victim);
+      return undefined;
+    }
+    return Math.max(1, Math.ceil(((victim ? victimAt : now + this.graceMs) - now) / 1000));
   }
 
   /** Serves a POST that carries `Mcp-Session-Id`. */
@@ -142,18 +186,42 @@ export class LegacySessions {
         return;
       }
       const ids: JsonRpcId[] = [];
-      for (const item of body) if (messageKind(item) === MessageKind.Request) ids.push((item as JsonRpcRequest).id);
-      if (ids.length === 0) {
+      let invalid = false;
+      for (const item of body) {
+        const k = messageKind(item);
+        if (k === MessageKind.Request) ids.push((item as JsonRpcRequest).id);
+        else if (k === MessageKind.Invalid) invalid = true;
+      }
+      if (ids.length === 0 && !invalid) {
         res.respond(202, {}, '');
         conn.receive(body);
         return;
       }
+      const seen = new Set<JsonRpcId>();
+      for (const rid of ids) {
+        if (seen.has(rid) || session.streams.has(rid)) {
+          // Ids must be unique among requests in flight; answering such a batch could not be routed reliably.
+          res.respond(400, JSON_HEADERS, errorBody(null, ErrorCode.InvalidRequest, `Invalid Request: a request with id ${JSON.stringify(rid)} is already in progress`));
+          return;
+        }
+        seen.add(rid);
+      }
       const stream = session.newStream(res, true, {});
+      if (ids.length === 0) {
+        // Only invalid members (and notifications): the connection answers with their errors at once.
+        session.anonymousBatch = stream;
+        conn.receive(body);
+        session.anonymousBatch = undefined;
+        if (stream.state === 0) {
+          stream.res?.respond(202, {}, '');
+          stream.finish();
+        }
+        return;
+      }
       for (const rid of ids) {
         stream.pending.add(rid);
         session.streams.set(rid, stream);
       }
-      session.batches.push(stream);
       conn.receive(body);
       return;
     }

@@ -38,9 +38,33 @@ function firstHeader(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** How long, and how many bytes of, the rest of an oversized body are read and discarded after the 413. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * After a 413, reads and discards what the client still sends (so closing does not reset the connection
+ * before the client read the 413), for at most {@link LINGER_MS} and {@link LINGER_BYTES}; past either the
+ * socket is destroyed.
+ */
+function linger(req: IncomingMessage): void {
+  let discarded = 0;
+  const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
+  timer.unref();
+  const onData = (c: Buffer): void => {
+    discarded += c.length;
+    if (discarded > LINGER_BYTES) req.socket?.destroy();
+  };
+  req.on('data', onData);
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
+    linger(req);
     return Promise.reject(new BodyError(413, `body of ${declared} bytes exceeds the limit of ${limit} bytes`));
   }
   return new Promise((resolve, reject) => {
@@ -56,7 +80,8 @@ function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): P
       req.off('error', onError);
       req.off('aborted', onAborted);
       if (err) {
-        req.pause();
+        if (err instanceof BodyError && err.status === 413) linger(req);
+        else req.pause();
         reject(err);
       } else resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
     };
@@ -87,13 +112,20 @@ export function nodeRequestPort(req: IncomingMessage): RequestPort {
     query: q === -1 ? '' : url.slice(q + 1),
     header: (name) => firstHeader(req.headers[name]),
     loopback: isLoopbackAddress(req.socket?.localAddress),
+    peer: req.socket?.remoteAddress,
     readBody: (limit, timeoutMs) => readNodeBody(req, limit, timeoutMs),
     raw: req,
   };
 }
 
-/** @internal Adapts a node response; SSE streams are destroyed once `maxBuffer` bytes sit unread. */
-export function nodeResponsePort(res: ServerResponse, maxBuffer: number): ResponsePort {
+/**
+ * @internal Adapts a node response. SSE backpressure is measured as the WebSocket and TCP transports do, on
+ * data the socket has not accepted, after each event-loop turn's writes reached it (a chunked response is
+ * corked until the next tick, so a synchronous burst is not yet unread data): a stream is destroyed when
+ * more than `maxBuffer` bytes besides the newest event stay queued, or when its socket stays blocked for
+ * `stallMs`.
+ */
+export function nodeResponsePort(res: ServerResponse, maxBuffer: number, stallMs = 30_000): ResponsePort {
   return {
     respond(status: number, headers: OutHeaders, body: string): void {
       if (res.headersSent || res.destroyed) return;
@@ -103,14 +135,52 @@ export function nodeResponsePort(res: ServerResponse, maxBuffer: number): Respon
     openStream(headers: OutHeaders): StreamPort {
       res.writeHead(200, headers);
       res.flushHeaders();
+      let newest = 0;
+      let scheduled = false;
+      /** Bytes handed to `res.write` so far (a stall is a period in which none of them reached the socket). */
+      let written = 0;
+      let stallTimer: NodeJS.Timeout | undefined;
+      /**
+       * libuv's queue of the write in flight, when the handle exposes it: it shrinks as the reader reads, while
+       * `writableLength` only shrinks once a whole (corked) write completed.
+       */
+      const inFlight = (): number => {
+        const q = (res.socket as unknown as { _handle?: { writeQueueSize?: unknown } } | null)?._handle?.writeQueueSize;
+        return typeof q === 'number' ? q : 0;
+      };
+      const arm = (): void => {
+        const queued = res.writableLength;
+        const libuv = inFlight();
+        const at = written;
+        stallTimer = setTimeout(() => {
+          stallTimer = undefined;
+          if (res.destroyed || res.writableEnded || !res.writableNeedDrain) return;
+          // A write completed, or the one in flight shrank: the reader is slow, not stalled.
+          if (queued + (written - at) > res.writableLength || inFlight() < libuv) arm();
+          else res.destroy(new Error(`SSE consumer too slow: nothing read for ${stallMs} ms`));
+        }, stallMs);
+        stallTimer.unref();
+      };
+      const check = (): void => {
+        scheduled = false;
+        if (res.destroyed || res.writableEnded) return;
+        if (res.writableLength - newest > maxBuffer) {
+          // A consumer this slow would grow memory without bound: close the stream with an error.
+          res.destroy(new Error(`SSE consumer too slow: more than ${maxBuffer} bytes unread`));
+          return;
+        }
+        if (res.writableNeedDrain && stallTimer === undefined) arm();
+      };
+      res.once('close', () => clearTimeout(stallTimer));
       const port: StreamPort = {
         write(chunk: string): boolean {
           if (res.destroyed || res.writableEnded) return false;
           res.write(chunk);
-          if (res.writableLength > maxBuffer) {
-            // A consumer this slow would grow memory without bound: close the stream with an error.
-            res.destroy(new Error('SSE consumer too slow: buffer limit exceeded'));
-            return false;
+          newest = chunk.length;
+          written += chunk.length;
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(check);
           }
           return true;
         },
@@ -144,12 +214,13 @@ export function createHttpHandler(server: McpServer, options: NodeHttpHandlerOpt
   const engine = new HttpEngine(server, options);
   const sse = options.legacySse ? new LegacySseEngine(server, engine, options.legacySse === true ? {} : options.legacySse) : undefined;
   const max = engine.maxStreamBufferBytes;
+  const stallMs = engine.streamStallTimeoutMs;
   const routes = options.routes;
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
     const port = nodeRequestPort(req);
     const route = routes?.[port.path];
     if (route) return route(req, res);
-    const out = nodeResponsePort(res, max);
+    const out = nodeResponsePort(res, max, stallMs);
     if (sse?.handles(port)) sse.handle(port, out);
     else engine.handle(port, out);
   }) as NodeHttpHandler;

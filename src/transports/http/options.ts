@@ -28,14 +28,36 @@ export interface HttpHandlerOptions {
   statelessClientCapabilities?: ClientCapabilities;
   /** Stateless legacy mode: most server→client requests awaiting an answer, server-wide. Default 10 000. */
   maxPendingClientRequests?: number;
+  /**
+   * Stateless legacy mode: most server→client requests awaiting one client's answers (a client is its
+   * principal, else its peer address); past it `ctx.input` fails with `VELO_NOT_CONNECTED`. Default 100.
+   */
+  maxPendingClientRequestsPerClient?: number;
   /** Only this path is served (others get 404). Default: every path. */
   path?: string;
   /** Largest accepted body in bytes (413 past it). Default 4 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Largest body of a message whose method is always small (`initialize`, `ping`, `resources/subscribe`,
+   * `resources/unsubscribe`, `logging/setLevel`, lifecycle notifications), in bytes: 413 with -32600 past it.
+   * Default 64 KiB.
+   */
+  maxSmallRequestBytes?: number;
   /** Milliseconds to receive a whole body (408 past it). Default 30 000. */
   bodyTimeoutMs?: number;
-  /** Most legacy sessions at once (503 past it). Default 10 000. */
+  /** Most legacy sessions at once (503 past it, with `Retry-After`). Default 10 000. */
   maxSessions?: number;
+  /**
+   * Most legacy sessions of one client at once (429 past it, with `Retry-After`). A client is its principal
+   * when `principal` resolves one, else its peer address: behind a reverse proxy set `principal` or raise
+   * this. Default 1000.
+   */
+  maxSessionsPerClient?: number;
+  /**
+   * A session that has not sent `notifications/initialized` this long after `initialize` is the first to be
+   * evicted when the table (or its client's quota) is full. Default 10 000 ms.
+   */
+  uninitializedSessionGraceMs?: number;
   /** A legacy session with no activity and no work in flight for this long is ended. Default 30 min. */
   sessionIdleTimeoutMs?: number;
   /** Where legacy sessions are recorded. Default: an {@link InMemorySessionStore} of `maxSessions`. */
@@ -48,8 +70,18 @@ export interface HttpHandlerOptions {
   retryMs?: number;
   /** Interval of `:` keep-alive comments on open SSE streams, in ms; 0 turns them off. Default 15 000. */
   keepAliveMs?: number;
-  /** Unread bytes an SSE stream may buffer before it is closed with an error. Default 1 MiB. */
+  /**
+   * Unread bytes an SSE stream may hold, besides the newest event, measured once each event-loop turn's
+   * writes reached the socket (a burst written in one turn that the client reads at once does not count);
+   * past it the stream is closed with an error (resumable with `Last-Event-ID` when an event store is on).
+   * A single event larger than this is still delivered. Default 8 MiB, as the WebSocket and TCP transports.
+   */
   maxStreamBufferBytes?: number;
+  /**
+   * How long an SSE stream's socket may stay blocked without any of its queued data reaching the client
+   * before the stream is closed (a slow reader that makes progress is kept). Node handler only. Default 30 000 ms.
+   */
+  streamStallTimeoutMs?: number;
   /**
    * DNS-rebinding protection: Host and Origin must be in the allow-lists (403 otherwise). `'auto'` (default)
    * protects requests that arrive on a loopback socket (node handler) or when allow-lists are given (fetch handler).

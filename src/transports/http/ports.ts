@@ -19,6 +19,11 @@ export interface RequestPort {
   /** True when the request arrived on a loopback socket (unknown → false). */
   readonly loopback: boolean;
   /**
+   * The peer's IP address (the socket's remote address for the node handler; undefined when unknown, as in
+   * the fetch handler). Keys the per-client quotas when no principal is set.
+   */
+  readonly peer: string | undefined;
+  /**
    * Reads the body as UTF-8 text, failing with {@link BodyError} past `limit` bytes or after `timeoutMs`
    * without completion.
    */

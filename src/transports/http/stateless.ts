@@ -42,6 +42,8 @@ export class StatelessExchange implements ConnectionSink {
   readonly requestId: JsonRpcId | undefined;
   readonly #head: string | undefined;
   readonly principal: string;
+  /** The per-client quota key (principal, else peer address). */
+  client = '';
   /** Rewrites the `initialize` result's capabilities (see {@link withoutChannels}). */
   readonly #initialize: boolean;
   #stream: SseWriter | undefined;
@@ -67,7 +69,7 @@ export class StatelessExchange implements ConnectionSink {
     if (this.#done) return;
     const final =
       this.#head === undefined
-        ? related === undefined && message.charCodeAt(0) === 91 /* [ */
+        ? message.charCodeAt(0) === 91 /* [ */ // the batch answer (its `related` is its first request's id)
         : related === this.requestId && responseKind(message, this.#head) !== '';
     if (!final) {
       // Progress, logs and server→client requests: they switch the response to SSE.
@@ -119,6 +121,9 @@ export class StatelessLegacy {
   readonly #engine: HttpEngine;
   readonly #caps: ClientCapabilities;
   readonly #maxPending: number;
+  readonly #maxPendingPerClient: number;
+  /** Pending server→client requests per client key. */
+  readonly #pendingPerClient = new Map<string, number>();
   /** Pending server→client request id → the exchange that sent it. */
   readonly pendingClientRequests = new Map<JsonRpcId, StatelessExchange>();
   /** Exchanges whose response is still open. */
@@ -128,6 +133,7 @@ export class StatelessLegacy {
     this.#engine = engine;
     this.#caps = options.statelessClientCapabilities ?? { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} };
     this.#maxPending = options.maxPendingClientRequests ?? 10_000;
+    this.#maxPendingPerClient = options.maxPendingClientRequestsPerClient ?? 100;
   }
 
   get keepAliveMs(): number {
@@ -137,8 +143,16 @@ export class StatelessLegacy {
   /** Forgets an exchange that ended (its pending ids were settled by its connection's close). */
   releaseExchange(ex: StatelessExchange): void {
     this.liveExchanges.delete(ex);
-    for (const id of ex.outstanding) if (this.pendingClientRequests.get(id) === ex) this.pendingClientRequests.delete(id);
+    for (const id of ex.outstanding) this.#dropPending(id, ex);
     ex.outstanding.clear();
+  }
+
+  #dropPending(id: JsonRpcId, ex: StatelessExchange): void {
+    if (this.pendingClientRequests.get(id) !== ex) return;
+    this.pendingClientRequests.delete(id);
+    const n = (this.#pendingPerClient.get(ex.client) ?? 1) - 1;
+    if (n <= 0) this.#pendingPerClient.delete(ex.client);
+    else this.#pendingPerClient.set(ex.client, n);
   }
 
   /** Aborts every open exchange. */
@@ -153,12 +167,14 @@ export class StatelessLegacy {
       return;
     }
     const principal = this.#engine.principalOf?.(req.raw) ?? '';
+    const client = this.#engine.clientKey(req, principal);
     if ((kind === MessageKind.Request || kind === MessageKind.Notification) && (body as JsonRpcRequest).method === 'initialize') {
       if (kind === MessageKind.Notification) {
         res.respond(202, {}, '');
         return;
       }
       const ex = new StatelessExchange(this, res, (body as JsonRpcRequest).id, principal, true);
+      ex.client = client;
       this.#open(ex, res, principal, undefined).receive(body);
       return;
     }
@@ -171,7 +187,7 @@ export class StatelessLegacy {
       return;
     }
     if (Array.isArray(body)) {
-      this.#batch(res, body, version, principal);
+      this.#batch(res, body, version, principal, client);
       return;
     }
     switch (kind) {
@@ -186,6 +202,7 @@ export class StatelessLegacy {
           return;
         }
         const ex = new StatelessExchange(this, res, msg.id, principal);
+        ex.client = client;
         this.#open(ex, res, principal, version).receive(msg);
         return;
       }
@@ -211,7 +228,7 @@ export class StatelessLegacy {
         nextId: () => this.#allocate(ex),
         onSettle: (rid) => {
           ex.outstanding.delete(rid);
-          if (this.pendingClientRequests.get(rid) === ex) this.pendingClientRequests.delete(rid);
+          this.#dropPending(rid, ex);
         },
       };
     }
@@ -227,6 +244,11 @@ export class StatelessLegacy {
     if (this.pendingClientRequests.size >= this.#maxPending) {
       throw new VeloError('VELO_NOT_CONNECTED', `Too many server→client requests awaiting an answer (maxPendingClientRequests = ${this.#maxPending})`);
     }
+    const mine = this.#pendingPerClient.get(ex.client) ?? 0;
+    if (ex.client !== '' && mine >= this.#maxPendingPerClient) {
+      throw new VeloError('VELO_NOT_CONNECTED', `Too many server→client requests awaiting this client's answers (maxPendingClientRequestsPerClient = ${this.#maxPendingPerClient})`);
+    }
+    this.#pendingPerClient.set(ex.client, mine + 1);
     let id = randomUUID();
     while (this.pendingClientRequests.has(id)) id = randomUUID();
     this.pendingClientRequests.set(id, ex);
@@ -264,7 +286,7 @@ export class StatelessLegacy {
     match.cancelled();
   }
 
-  #batch(res: ResponsePort, items: unknown[], version: string, principal: string): void {
+  #batch(res: ResponsePort, items: unknown[], version: string, principal: string, client: string): void {
     if (version !== '2025-03-26' || items.length === 0) {
       res.respond(400, JSON_HEADERS, errorBody(null, ErrorCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are only allowed with protocol version 2025-03-26'));
       return;
@@ -285,6 +307,7 @@ export class StatelessLegacy {
       return;
     }
     const ex = new StatelessExchange(this, res, undefined, principal);
+    ex.client = client;
     this.#open(ex, res, principal, version).receive(served);
   }
 }

@@ -63,7 +63,8 @@ export function checkOrigin(policy: OriginPolicy, host: string | undefined, orig
   return undefined;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** @internal Strict Base64 (exported for the regex audit test). */
+export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Decodes a SEP-2243 header value: `=?base64?…?=` is Base64 of UTF-8 (strict alphabet and padding);
@@ -121,6 +122,15 @@ export function paramHeaders(inputSchema: JsonObject | undefined): readonly Para
   return result;
 }
 
+/**
+ * A JSON-style number. Linear: every quantifier is followed by a character it cannot match, so a failed
+ * match never re-splits a run of digits (the former `\d+\.?\d*` was quadratic on `1111…x`).
+ */
+/** @internal Exported for the regex audit test. */
+export const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** Longest numeric `Mcp-Param-*` value compared (a double needs at most ~25 characters; this leaves room for zeros). */
+const MAX_NUMBER_CHARS = 512;
+
 /** Compares a decoded header with the body's argument; undefined when they agree, else the reason. */
 export function compareParam(p: ParamHeader, raw: string | undefined, value: unknown): string | undefined {
   const absent = value === undefined || value === null;
@@ -130,7 +140,7 @@ export function compareParam(p: ParamHeader, raw: string | undefined, value: unk
   if (decoded === undefined) return `header Mcp-Param-${p.name} has an invalid Base64 value`;
   if (typeof value === 'number') {
     const text = decoded.trim();
-    if (text === '' || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || Number(text) !== value) {
+    if (text === '' || text.length > MAX_NUMBER_CHARS || !NUMBER.test(text) || Number(text) !== value) {
       return `header Mcp-Param-${p.name} does not match argument "${p.property}"`;
     }
     return undefined;

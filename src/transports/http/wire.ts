@@ -28,6 +28,37 @@ export function modernStatus(code: number): number {
 }
 
 /**
+ * `application/json` or a `+json` structured suffix, then end or parameters. Linear (no nested quantifier can
+ * re-split input), and `application/json-seq` (RFC 7464, a different framing) does not pass.
+ */
+export const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json[\t ]*(?:;|$)/i;
+
+/** Methods whose requests are always small; their bodies get `maxSmallRequestBytes` instead of `maxBodyBytes`. */
+export const SMALL_METHODS: ReadonlySet<string> = new Set(['initialize', 'ping', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel', 'notifications/initialized', 'notifications/cancelled', 'notifications/roots/list_changed']);
+
+/**
+ * The 413 body for a message of a small method (see {@link SMALL_METHODS}) longer than `limit` characters, or
+ * undefined when the body is within bounds. Batches are measured as a whole when any member is small.
+ */
+export function smallRequestProblem(body: unknown, length: number, limit: number): string | undefined {
+  if (length <= limit) return undefined;
+  const items = Array.isArray(body) ? body : [body];
+  for (const item of items) {
+    if (typeof item !== 'object' || item === null) continue;
+    const method = (item as { method?: unknown }).method;
+    if (typeof method === 'string' && SMALL_METHODS.has(method)) {
+      const id = (item as { id?: unknown }).id;
+      return errorBody(
+        typeof id === 'string' || typeof id === 'number' ? id : null,
+        ErrorCode.InvalidRequest,
+        `Invalid Request: a ${method} message exceeds the limit of ${limit} bytes for small requests (maxSmallRequestBytes)`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
  * Response headers of a modern-era JSON error answer: `Retry-After` (whole seconds, at least 1) for the
  * retryable admission errors (-32010 busy → 503, -32011 rate limited → 429) from `error.data.retryAfterMs`.
  */

@@ -11,6 +11,7 @@ import type { McpServer } from '../../server/mcp-server.js';
 import type { HttpEngine } from '../http/engine.js';
 import { BodyError, type RequestPort, type ResponsePort, type StreamPort } from '../http/ports.js';
 import { checkOrigin } from '../http/validate.js';
+import { smallRequestProblem } from '../http/wire.js';
 
 /** Options of the HTTP+SSE transport. */
 export interface LegacySseOptions {
@@ -22,6 +23,9 @@ export interface LegacySseOptions {
 
 interface SseSession {
   conn: ServerConnection;
+  /** The principal that opened the stream; POSTs must present the same one. */
+  principal: string;
+  client: string;
   stream: StreamPort;
   timer: NodeJS.Timeout | undefined;
 }
@@ -35,6 +39,7 @@ export class LegacySseEngine {
   readonly #ssePath: string;
   readonly #messagesPath: string;
   readonly #sessions = new Map<string, SseSession>();
+  readonly #perClient = new Map<string, number>();
 
   constructor(server: McpServer, http: HttpEngine, options: LegacySseOptions = {}) {
     this.#server = server;
@@ -62,22 +67,30 @@ export class LegacySseEngine {
         return;
       }
     }
-    if (req.path === this.#ssePath && req.method === 'GET') this.#open(res);
+    if (req.path === this.#ssePath && req.method === 'GET') this.#open(req, res);
     else if (req.path === this.#messagesPath && req.method === 'POST') this.#post(req, res).catch(() => undefined);
     else res.respond(405, { allow: req.path === this.#ssePath ? 'GET' : 'POST' }, 'Method Not Allowed');
   }
 
-  #open(res: ResponsePort): void {
+  #open(req: RequestPort, res: ResponsePort): void {
+    const principal = this.#http.principalOf?.(req.raw) ?? '';
+    const client = this.#http.clientKey(req, principal);
+    // A session lives as long as its stream, so there is nothing to evict; the client may retry soon.
+    if (client !== '' && (this.#perClient.get(client) ?? 0) >= this.#http.legacySessions.maxPerClient) {
+      res.respond(429, { 'retry-after': '1' }, 'Too Many Requests: this client holds too many sessions (maxSessionsPerClient)');
+      return;
+    }
     if (this.#sessions.size >= this.#http.maxSessions) {
-      res.respond(503, { 'retry-after': '5' }, 'Service Unavailable: too many sessions');
+      res.respond(503, { 'retry-after': '1' }, 'Service Unavailable: too many sessions');
       return;
     }
     const id = randomUUID();
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     const stream = res.openStream({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
     const end = (): void => {
       const s = this.#sessions.get(id);
       if (!s) return;
-      this.#sessions.delete(id);
+      this.#forget(id, s);
       if (s.timer) clearInterval(s.timer);
       s.conn.close();
       s.stream.end();
@@ -88,9 +101,9 @@ export class LegacySseEngine {
           if (!stream.write(`event: message\ndata: ${message}\n\n`)) end();
         },
       },
-      { sessionId: id, modern: false, transport: 'sse' },
+      { sessionId: id, modern: false, principal, transport: 'sse', outbound: { nextId: () => randomUUID() } },
     );
-    const session: SseSession = { conn, stream, timer: undefined };
+    const session: SseSession = { conn, principal, client, stream, timer: undefined };
     const every = this.#http.keepAliveMs;
     if (every > 0) {
       session.timer = setInterval(() => {
@@ -105,7 +118,9 @@ export class LegacySseEngine {
 
   async #post(req: RequestPort, res: ResponsePort): Promise<void> {
     const id = new URLSearchParams(req.query).get('sessionId');
-    const session = id === null ? undefined : this.#sessions.get(id);
+    const found = id === null ? undefined : this.#sessions.get(id);
+    // Another principal's session looks exactly like an unknown one.
+    const session = found && found.principal === (this.#http.principalOf?.(req.raw) ?? '') ? found : undefined;
     if (!session) {
       res.respond(id === null ? 400 : 404, JSON_HEADERS, serializeError(null, { code: -32000, message: id === null ? 'Bad Request: sessionId query parameter is required' : 'Session not found' }));
       return;
@@ -114,7 +129,8 @@ export class LegacySseEngine {
     try {
       text = await req.readBody(this.#http.maxBodyBytes, this.#http.bodyTimeoutMs);
     } catch (err) {
-      res.respond(err instanceof BodyError ? err.status : 400, { ...JSON_HEADERS, connection: 'close' }, serializeError(null, { code: ErrorCode.InvalidRequest, message: `Invalid Request: ${(err as Error).message}` }));
+      const status = err instanceof BodyError ? err.status : 400;
+      res.respond(status, status === 413 ? JSON_HEADERS : { ...JSON_HEADERS, connection: 'close' }, serializeError(null, { code: ErrorCode.InvalidRequest, message: `Invalid Request: ${(err as Error).message}` }));
       return;
     }
     let body: unknown;
@@ -124,13 +140,25 @@ export class LegacySseEngine {
       res.respond(400, JSON_HEADERS, serializeError(null, { code: ErrorCode.ParseError, message: `Parse error: ${(err as Error).message}` }));
       return;
     }
+    const small = smallRequestProblem(body, text.length, this.#http.maxSmallRequestBytes);
+    if (small) {
+      res.respond(413, JSON_HEADERS, small);
+      return;
+    }
     res.respond(202, { 'content-type': 'text/plain' }, 'Accepted');
     session.conn.receive(body);
   }
 
+  #forget(id: string, s: SseSession): void {
+    this.#sessions.delete(id);
+    const n = (this.#perClient.get(s.client) ?? 1) - 1;
+    if (n <= 0) this.#perClient.delete(s.client);
+    else this.#perClient.set(s.client, n);
+  }
+
   close(): void {
     for (const [id, s] of [...this.#sessions]) {
-      this.#sessions.delete(id);
+      this.#forget(id, s);
       if (s.timer) clearInterval(s.timer);
       s.conn.close();
       s.stream.end();

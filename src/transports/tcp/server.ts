@@ -40,12 +40,23 @@ export interface ServeTcpOptions {
    * (`id: null`, code -32000, "connection limit reached") and is ended.
    */
   maxConnections?: number;
+  /**
+   * Most simultaneous connections of one client: its principal when `principal` resolves one, else its peer
+   * address. An excess connection is refused like one past `maxConnections`. Default 1000.
+   */
+  maxConnectionsPerClient?: number;
   /** Delay before TCP keep-alive probes start on an idle socket (default 30 000; 0 turns keep-alive off). */
   keepAliveInitialDelayMs?: number;
   /** Unsent output one socket may hold before the peer is disconnected as a slow consumer. Default 8 MiB. */
   maxBufferedBytes?: number;
   /** How long a socket may stay blocked (send buffer full, reading paused) before it is disconnected. Default 30 000. */
   slowConsumerTimeoutMs?: number;
+  /**
+   * A socket that sent nothing for this long while no request of it is in flight is ended (a silent socket
+   * must not hold a connection slot forever; clients that wait for notifications send `ping` now and then).
+   * Default 300 000; 0 turns it off.
+   */
+  idleTimeoutMs?: number;
   /** How long {@link TcpServerHandle.close} waits for in-flight requests. Default 5000. */
   drainTimeoutMs?: number;
   /** Serve the legacy era (`initialize`). Default true. */
@@ -86,6 +97,8 @@ interface TcpPeer {
   closed: Promise<void>;
   /** Destroys the socket if the peer does not finish an orderly close in time. */
   killTimer: NodeJS.Timeout | undefined;
+  /** When the peer last sent anything (ms since the epoch). */
+  lastInbound: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -111,10 +124,14 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   const host = options.host ?? '127.0.0.1';
   const maxBytes = positive('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
   const maxConnections = positive('maxConnections', options.maxConnections, 10_000);
+  const maxPerClient = positive('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
+  /** Open connections per client key. */
+  const perClient = new Map<string, number>();
   const keepAliveDelay = positive('keepAliveInitialDelayMs', options.keepAliveInitialDelayMs, 30_000, true);
   const maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
   const stallMs = positive('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
   const drainMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
+  const idleMs = positive('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const connectionOptions = {
     transport: 'tcp',
     ...(options.legacy !== undefined && { legacy: options.legacy }),
@@ -147,6 +164,14 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       refuse(socket, `Server busy: connection limit (${maxConnections}) reached`);
       return;
     }
+    const principal = options.principal?.(socket);
+    const client = principal ? `principal:${principal}` : `address:${socket.remoteAddress ?? ''}`;
+    const held = perClient.get(client) ?? 0;
+    if (held >= maxPerClient) {
+      refuse(socket, `Server busy: this client already has ${maxPerClient} connections (maxConnectionsPerClient)`);
+      return;
+    }
+    perClient.set(client, held + 1);
     socket.setNoDelay(true);
     if (keepAliveDelay > 0) socket.setKeepAlive(true, keepAliveDelay);
 
@@ -175,9 +200,8 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       }
     };
     const outbox = new Outbox(write);
-    const principal = options.principal?.(socket);
     const connection = server.connect({ send: (m, related) => outbox.push(m, related) }, principal === undefined ? connectionOptions : { ...connectionOptions, principal });
-    const peer: TcpPeer = { socket, connection, outbox, draining: false, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined };
+    const peer: TcpPeer = { socket, connection, outbox, draining: false, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined, lastInbound: Date.now() };
     peers.add(peer);
     const decoder = new LineDecoder(
       {
@@ -186,7 +210,10 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       },
       maxBytes,
     );
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      peer.lastInbound = Date.now();
+      decoder.push(chunk);
+    });
     socket.on('error', () => {
       // ECONNRESET, EPIPE, TLS errors: the socket is closing; 'close' cleans up.
     });
@@ -197,6 +224,9 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
       connection.close();
       outbox.cancel();
       peers.delete(peer);
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n <= 0) perClient.delete(client);
+      else perClient.set(client, n);
       resolveClosed();
     });
   };
@@ -232,6 +262,14 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
   netServer.on('error', () => {
     // Accept errors (EMFILE) are transient; keep listening.
   });
+  let idleSweeper: NodeJS.Timeout | undefined;
+  if (idleMs > 0) {
+    idleSweeper = setInterval(() => {
+      const now = Date.now();
+      for (const p of [...peers]) if (!p.draining && p.connection.inFlight === 0 && now - p.lastInbound >= idleMs) endPeer(p);
+    }, Math.max(20, Math.min(30_000, Math.floor(idleMs / 4))));
+    idleSweeper.unref();
+  }
   const info = netServer.address() as AddressInfo;
   const shown = info.address.includes(':') ? `[${info.address}]` : info.address;
   let closePromise: Promise<void> | undefined;
@@ -247,6 +285,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
     close: () =>
       (closePromise ??= (async () => {
         closing = true;
+        if (idleSweeper) clearInterval(idleSweeper);
         const stopped = new Promise<void>((r) => netServer.close(() => r()));
         for (const p of peers) p.draining = true;
         await waitUntil(() => [...peers].every((p) => p.connection.inFlight === 0), drainMs);

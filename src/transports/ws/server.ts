@@ -71,6 +71,11 @@ export interface WebSocketAttachOptions {
   maxMessageBytes?: number;
   /** Most simultaneous WebSocket connections (default 10 000); excess upgrades get HTTP 503. */
   maxConnections?: number;
+  /**
+   * Most simultaneous WebSocket connections of one client: its principal when `principal` resolves one, else
+   * its peer address. Excess upgrades get HTTP 429 with `Retry-After`. Default 1000.
+   */
+  maxConnectionsPerClient?: number;
   /** Refuse handshakes that offer no subprotocol (HTTP 400). Default false: they are served as `mcp`. */
   requireSubprotocol?: boolean;
   /** Ping interval; a peer that missed the previous ping's pong is terminated. Default 30 000; 0 turns pings off. */
@@ -79,6 +84,12 @@ export interface WebSocketAttachOptions {
   maxBufferedBytes?: number;
   /** How long a socket may stay blocked (send buffer full, reading paused) before it is closed with 1008. Default 30 000. */
   slowConsumerTimeoutMs?: number;
+  /**
+   * A socket that sent no message for this long while no request of it is in flight is closed with 1000
+   * ("idle timeout"); pongs do not count. Clients that wait for notifications send `ping` now and then.
+   * Default 300 000; 0 turns it off.
+   */
+  idleTimeoutMs?: number;
   /** How long {@link WebSocketAttachment.close} waits for in-flight requests. Default 5000. */
   drainTimeoutMs?: number;
   /** How long a closing handshake may take before the socket is terminated. Default 2000. */
@@ -146,6 +157,8 @@ interface WsPeer {
   alive: boolean;
   closed: Promise<void>;
   killTimer: NodeJS.Timeout | undefined;
+  /** When the peer last sent a message (ms since the epoch). */
+  lastInbound: number;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -195,11 +208,15 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
   const path = options.path ?? '/mcp';
   const maxBytes = nonNegative('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
   const maxConnections = nonNegative('maxConnections', options.maxConnections, 10_000);
+  const maxPerClient = nonNegative('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
+  /** Open and pending connections per client key. */
+  const perClient = new Map<string, number>();
   const keepAliveMs = nonNegative('keepAliveMs', options.keepAliveMs, 30_000, true);
   const maxBuffered = nonNegative('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
   const stallMs = nonNegative('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
   const drainMs = nonNegative('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
   const closeMs = nonNegative('closeTimeoutMs', options.closeTimeoutMs, 2000);
+  const idleMs = nonNegative('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const requireSubprotocol = options.requireSubprotocol ?? false;
   const protection = options.dnsRebindingProtection ?? 'auto';
   const policy = originPolicy(options.allowedHosts, options.allowedOrigins);
@@ -261,10 +278,11 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
     const outbox = new Outbox(write);
     const principal = options.principal?.(req);
     const connection = server.connect({ send: (m, related) => outbox.push(m, related) }, principal === undefined ? connectionOptions : { ...connectionOptions, principal });
-    const peer: WsPeer = { ws, socket, connection, outbox, draining: closing, alive: true, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined };
+    const peer: WsPeer = { ws, socket, connection, outbox, draining: closing, alive: true, closed: new Promise((r) => (resolveClosed = r)), killTimer: undefined, lastInbound: Date.now() };
     peers.add(peer);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      peer.lastInbound = Date.now();
       if (isBinary) {
         closePeer(peer, WsCloseCode.UnsupportedData, 'Binary frames are not supported: send each JSON-RPC message as one text frame');
         return;
@@ -320,6 +338,19 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
       rejectUpgrade(socket, 503, `Server busy: connection limit (${maxConnections}) reached`, { 'retry-after': '1' });
       return;
     }
+    const principal = options.principal?.(req);
+    const client = principal ? `principal:${principal}` : `address:${req.socket.remoteAddress ?? ''}`;
+    const held = perClient.get(client) ?? 0;
+    if (held >= maxPerClient) {
+      rejectUpgrade(socket, 429, `Too Many Requests: this client already has ${maxPerClient} connections (maxConnectionsPerClient)`, { 'retry-after': '1' });
+      return;
+    }
+    perClient.set(client, held + 1);
+    socket.once('close', () => {
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n <= 0) perClient.delete(client);
+      else perClient.set(client, n);
+    });
     pending++;
     let settled = false;
     const settle = (): void => {
@@ -352,6 +383,15 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
     heartbeat.unref();
   }
 
+  let idleSweeper: NodeJS.Timeout | undefined;
+  if (idleMs > 0) {
+    idleSweeper = setInterval(() => {
+      const now = Date.now();
+      for (const p of [...peers]) if (!p.draining && p.connection.inFlight === 0 && now - p.lastInbound >= idleMs) closePeer(p, WsCloseCode.Normal, 'idle timeout');
+    }, Math.max(20, Math.min(30_000, Math.floor(idleMs / 4))));
+    idleSweeper.unref();
+  }
+
   let closePromise: Promise<void> | undefined;
   return {
     get connections() {
@@ -360,6 +400,7 @@ export function attachWebSocket(httpServer: HttpServer, server: McpServer, optio
     close: () =>
       (closePromise ??= (async () => {
         closing = true;
+        if (idleSweeper) clearInterval(idleSweeper);
         for (const p of peers) p.draining = true;
         await waitUntil(() => [...peers].every((p) => p.connection.inFlight === 0), drainMs);
         for (const p of [...peers]) closePeer(p, WsCloseCode.GoingAway, 'Server shutting down');
