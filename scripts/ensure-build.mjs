@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const always = process.argv.includes('--always');
 
+// Native addons (better-sqlite3) build from source when no prebuilt binary is reachable; point node-gyp at
+// the local Node headers so it does not try to download them.
+const env = { ...process.env };
+if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
+
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2] });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2], env });
   if (r.status !== 0) {
     console.error(`velomcp: '${cmd} ${args.join(' ')}' failed with exit code ${r.status}`);
     process.exit(r.status ?? 1);

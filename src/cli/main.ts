@@ -7,6 +7,7 @@
  *     [--auth-issuer URL [--auth-resource URL] [--auth-scope S]...]   behind an OAuth 2.1 resource server
  *   velomcp serve <module> --ws [--port N]           serve it over WebSocket at ws://127.0.0.1:N/mcp (velomcp extension)
  *   velomcp serve <module> --tcp [--port N]          serve it over newline-delimited JSON on tcp://127.0.0.1:N (velomcp extension)
+ *   velomcp proxy <config.json> [--http --port N]    serve a gateway of upstream servers (velomcp/orchestration)
  *   ... [--metrics [port]] [--metrics-token T] [--dashboard [port]] [--log-requests [level]]   operations (docs/operating.md)
  *   velomcp call <url> | -- <command...>              call a server once (see call.ts)
  *
@@ -205,6 +206,7 @@ program
   });
 
 (await import('./call.js')).registerCallCommand(program);
+(await import('./proxy.js')).registerProxyCommand(program, parsePort);
 (await import('./workflow.js')).registerWorkflowCommand(program);
 try {
   await program.parseAsync(process.argv);

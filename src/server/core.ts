@@ -73,6 +73,18 @@ export interface PromptEntry {
   enabled: boolean;
 }
 
+/**
+ * A source of tools that are not registered yet (lazy tool categories, `velomcp/orchestration`): the list and
+ * call paths ask it before they answer. Both hooks are optional; returning `undefined` from `beforeList`
+ * means nothing to do (the list is served synchronously from its cache).
+ */
+export interface ToolProvider {
+  /** Called before `tools/list` is served; a promise delays the list until it settles (a rejection fails the request). */
+  beforeList?(): void | Promise<void>;
+  /** Called when `tools/call` names an unknown tool; resolve true once the tool is registered. */
+  resolve?(name: string): boolean | Promise<boolean>;
+}
+
 /** @internal A modern `subscriptions/listen` stream. */
 export interface ListenSubscription {
   readonly id: JsonRpcId;
@@ -128,6 +140,8 @@ export class ServerCore {
   readonly listenResourceSubs = new Map<string, Set<ListenSubscription>>();
   /** Components that end listen subscriptions gracefully on close. */
   readonly closers = new Set<() => void>();
+  /** Sources of lazily registered tools (see {@link ToolProvider}). */
+  readonly toolProviders: ToolProvider[] = [];
 
   /** Serialised `server/discover` result; cleared on every change. */
   discoverJson: string | undefined;
@@ -160,7 +174,7 @@ export class ServerCore {
   get capabilities(): ServerCapabilities {
     if (this.#capabilities) return this.#capabilities;
     const caps: ServerCapabilities = { logging: {} };
-    if (this.tools.size > 0) caps.tools = { listChanged: true };
+    if (this.tools.size > 0 || this.toolProviders.length > 0) caps.tools = { listChanged: true };
     if (this.prompts.size > 0) caps.prompts = { listChanged: true };
     if (this.resources.size > 0 || this.templates.size > 0) caps.resources = { subscribe: true, listChanged: true };
     if (this.#hasCompleters()) caps.completions = {};
@@ -228,6 +242,13 @@ export class ServerCore {
       this.fanOut.send(subs, (s) => s.send(`${head}${s.idJson}}}}`));
     }
     if (t0 && this.legacyListeners.size + subs.size > 0) publishFanout(method, this.legacyListeners.size + subs.size, t0);
+  }
+
+  /** Forgets derived capabilities (after a tool provider was added or removed). */
+  capabilitiesChanged(): void {
+    this.#capabilities = undefined;
+    this.#modernCapabilities = undefined;
+    this.discoverJson = undefined;
   }
 
   #hasCompleters(): boolean {

@@ -8,7 +8,7 @@ import type { JsonObject } from '../jsonrpc/message.js';
 import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '../protocol/types.js';
 import { compileSchema, type JsonSchema } from '../validation/index.js';
 import { ServerConnection, type ConnectionOptions, type ConnectionSink } from './connection.js';
-import { ServerCore, type PromptEntry, type ResourceEntry, type TemplateEntry, type ToolEntry } from './core.js';
+import { ServerCore, type ToolProvider, type PromptEntry, type ResourceEntry, type TemplateEntry, type ToolEntry } from './core.js';
 import type { ToolTaskSpec } from './tasks/manager.js';
 import type {
   InferArgs,
@@ -250,6 +250,21 @@ export class McpServer {
   /** Sends list_changed for a list now (registration changes already send it, coalesced per tick). */
   notifyListChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     this.#core.emitListChanged(kind);
+  }
+
+  /**
+   * Adds a source of lazily registered tools: `tools/list` awaits its `beforeList`, and `tools/call` of an
+   * unknown name asks its `resolve` before answering -32602. Used by `velomcp/orchestration` tool categories.
+   * @returns A function that removes the provider.
+   */
+  addToolProvider(provider: ToolProvider): () => void {
+    this.#core.toolProviders.push(provider);
+    this.#core.capabilitiesChanged();
+    return () => {
+      const i = this.#core.toolProviders.indexOf(provider);
+      if (i >= 0) this.#core.toolProviders.splice(i, 1);
+      this.#core.capabilitiesChanged();
+    };
   }
 
   /**

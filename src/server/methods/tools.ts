@@ -15,8 +15,22 @@ import { hasTasksExtension, missingTasksExtension } from '../tasks/manager.js';
 import { isObject, isPromise, listPage, requiredString, type Serialized } from './shared.js';
 
 /** `tools/list`: a cached, pre-serialised page. */
-export function listTools(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized {
+export function listTools(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): Serialized | Promise<Serialized> {
+  if (core.toolProviders.length > 0) {
+    const pending: Promise<void>[] = [];
+    for (const p of core.toolProviders) {
+      const r = p.beforeList?.();
+      if (r) pending.push(r);
+    }
+    if (pending.length > 0) return Promise.all(pending).then(() => listPage(core, core.tools, params, ctx, 'tools/list', 'tools'));
+  }
   return listPage(core, core.tools, params, ctx, 'tools/list', 'tools');
+}
+
+/** Asks the tool providers for an unknown tool; true once one of them registered it. */
+async function resolveTool(core: ServerCore, name: string): Promise<boolean> {
+  for (const p of core.toolProviders) if (p.resolve && (await p.resolve(name)) && core.tools.get(name)?.enabled) return true;
+  return false;
 }
 
 /** An `isError` tool result with one text block. */
@@ -34,7 +48,15 @@ type ToolOutcome = CallToolResult | InputRequiredResult;
 export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
   const name = requiredString(params, 'name', 'tools/call');
   const tool = core.tools.get(name);
-  if (!tool || !tool.enabled) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
+  if (!tool || !tool.enabled) {
+    if (!tool && core.toolProviders.length > 0) {
+      return resolveTool(core, name).then((found) => {
+        if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
+        return callTool(core, params, ctx);
+      });
+    }
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
+  }
   // Tasks extension: a tool that only runs as a task refuses modern clients without the extension (-32021).
   if (tool.task?.support === 'required' && ctx.era === 'modern' && !hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension(`tool ${name}`);
   const args = params?.arguments ?? {};
