@@ -4,10 +4,11 @@
  * Every socket is on loopback; every loop is bounded.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { raw } from '../http/helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gcFn = runInNewContext('gc') as () => void;
@@ -30,28 +31,9 @@ export interface Reply {
   json: any;
 }
 
-/** One HTTP request from `localAddress` (default 127.0.0.1); resolves with the whole response. */
+/** One HTTP request from `localAddress` (default 127.0.0.1) on a fresh connection; resolves with the whole response. */
 export function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string | undefined } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, localAddress: init.localAddress ?? '127.0.0.1', agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error('test request timed out')));
-    req.end(init.body);
-  });
+  return raw(url, { ...init, localAddress: init.localAddress ?? '127.0.0.1', agent: false, timeoutMs: 30_000 });
 }
 
 export const JSON_ACCEPT = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };

@@ -78,9 +78,13 @@ export interface RawResponse {
 }
 
 /** One HTTP request; resolves with the whole response. */
-export function raw(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
+export function raw(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string; agent?: false; timeoutMs?: number } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'POST', headers: init.headers ?? {} }, (res) => {
+    const options = { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(init.localAddress ? { localAddress: init.localAddress } : {}), ...(init.agent === false ? { agent: false as const } : {}) };
+    const req = httpRequest(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -96,7 +100,7 @@ export function raw(url: string, init: { method?: string; headers?: Record<strin
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('test request timed out')));
+    req.setTimeout(init.timeoutMs ?? 10_000, () => req.destroy(new Error('test request timed out')));
     req.end(init.body);
   });
 }

@@ -113,13 +113,17 @@ async function get(url: URL, allowInsecure: boolean, fetchImpl: typeof fetch): P
 }
 
 /**
- * Fetches and validates the Protected Resource Metadata of `endpoint`.
- * @returns The metadata, or undefined when no URL served any (a pre-2025-06-18 server).
- * @throws VeloError `VELO_UNAUTHORIZED` when metadata was served but is invalid, or its `resource` does not
- *   match the endpoint (the client must not use it: the token would be for another resource).
+ * Yields, in order, each of `urls` that answered 200 with its parsed JSON body (a clone of the response is
+ * parsed, so `res` stays readable for oauth4webapi). Other statuses and unreachable URLs are skipped.
+ * @throws VeloError `VELO_UNAUTHORIZED` when a 200 answer is not JSON (`what` names the document).
  */
-export async function discoverProtectedResource(endpoint: URL, fromChallenge: string | undefined, allowInsecure: boolean, fetchImpl: typeof fetch): Promise<ProtectedResourceMetadata | undefined> {
-  for (const url of resourceMetadataUrls(endpoint, fromChallenge)) {
+async function* jsonDocuments(
+  urls: Iterable<URL>,
+  what: string,
+  allowInsecure: boolean,
+  fetchImpl: typeof fetch,
+): AsyncGenerator<{ url: URL; res: Response; body: Record<string, unknown> }> {
+  for (const url of urls) {
     const res = await get(url, allowInsecure, fetchImpl);
     if (res === undefined || res.status !== 200) {
       await res?.body?.cancel();
@@ -129,8 +133,20 @@ export async function discoverProtectedResource(endpoint: URL, fromChallenge: st
     try {
       body = (await res.clone().json()) as Record<string, unknown>;
     } catch (err) {
-      throw unauthorized(`Protected Resource Metadata at ${url.href} is not JSON`, err);
+      throw unauthorized(`${what} at ${url.href} is not JSON`, err);
     }
+    yield { url, res, body };
+  }
+}
+
+/**
+ * Fetches and validates the Protected Resource Metadata of `endpoint`.
+ * @returns The metadata, or undefined when no URL served any (a pre-2025-06-18 server).
+ * @throws VeloError `VELO_UNAUTHORIZED` when metadata was served but is invalid, or its `resource` does not
+ *   match the endpoint (the client must not use it: the token would be for another resource).
+ */
+export async function discoverProtectedResource(endpoint: URL, fromChallenge: string | undefined, allowInsecure: boolean, fetchImpl: typeof fetch): Promise<ProtectedResourceMetadata | undefined> {
+  for await (const { url, res, body } of jsonDocuments(resourceMetadataUrls(endpoint, fromChallenge), 'Protected Resource Metadata', allowInsecure, fetchImpl)) {
     if (typeof body.resource !== 'string' || !resourceMatches(body.resource, endpoint)) {
       throw unauthorized(`Protected Resource Metadata at ${url.href} names resource ${JSON.stringify(body.resource)}, which is not ${canonicalResource(endpoint)}: refusing it (RFC 9728 §3.3)`);
     }
@@ -166,18 +182,7 @@ export async function discoverAuthorizationServer(
   } catch (err) {
     throw unauthorized(`Authorization server identifier ${issuer} is not a URL`, err);
   }
-  for (const url of authorizationServerMetadataUrls(issuerUrl)) {
-    const res = await get(url, allowInsecure, fetchImpl);
-    if (res === undefined || res.status !== 200) {
-      await res?.body?.cancel();
-      continue;
-    }
-    let body: Record<string, unknown>;
-    try {
-      body = (await res.clone().json()) as Record<string, unknown>;
-    } catch (err) {
-      throw unauthorized(`Authorization server metadata at ${url.href} is not JSON`, err);
-    }
+  for await (const { url, res, body } of jsonDocuments(authorizationServerMetadataUrls(issuerUrl), 'Authorization server metadata', allowInsecure, fetchImpl)) {
     if (legacyOrigin && typeof body.issuer === 'string') {
       // MCP 2025-03-26 (no PRM): the metadata lives at the MCP server's own origin, which is the only party
       // the client trusts here; servers of that era often publish an issuer with a path. Validate the rest.

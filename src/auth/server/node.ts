@@ -4,11 +4,10 @@
  * JSON-RPC body, and hands the verified principal to the engine through its `principal` option (which
  * binds sessions, MRTR `requestState` and tasks to it).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpServer } from '../../server/mcp-server.js';
 import { HttpEngine } from '../../transports/http/engine.js';
-import { nodeRequestPort, nodeResponsePort, type HttpServerHandle, type NodeHttpHandler, type NodeHttpHandlerOptions, type ServeHttpOptions } from '../../transports/http/node.js';
+import { listenHttp, nodeRequestPort, nodeResponsePort, type HttpServerHandle, type NodeHttpHandler, type NodeHttpHandlerOptions, type ServeHttpOptions } from '../../transports/http/node.js';
 import { BodyError, type ResponsePort } from '../../transports/http/ports.js';
 import { VeloError } from '../../jsonrpc/errors.js';
 import { LRUCache } from 'lru-cache';
@@ -139,30 +138,6 @@ export type ServeProtectedHttpOptions = ProtectedHttpHandlerOptions & Pick<Serve
  * `/mcp`). Like `serveHttp` from `velomcp/http`, with authorization.
  */
 export async function serveProtectedHttp(server: McpServer, options: ServeProtectedHttpOptions): Promise<HttpServerHandle> {
-  const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/mcp';
-  const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const handler = createProtectedHttpHandler(server, { ...options, path });
-  const httpServer = createServer({ headersTimeout, requestTimeout: 0, keepAliveTimeout: 5000 }, handler);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 3000, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${shown}:${port}${path}`,
-    port,
-    httpServer,
-    handler,
-    close: () =>
-      new Promise<void>((resolve) => {
-        handler.close();
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      }),
-  };
+  return listenHttp(createProtectedHttpHandler(server, { ...options, path }), { ...options, path });
 }

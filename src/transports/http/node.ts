@@ -258,12 +258,18 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-/** Serves `server` over Streamable HTTP at `http://host:port/path` (default `127.0.0.1:3000/mcp`). */
-export async function serveHttp(server: McpServer, options: ServeHttpOptions = {}): Promise<HttpServerHandle> {
+/**
+ * Creates a `node:http` server for `handler`, listens on `host:port` (default `127.0.0.1:3000`) and returns
+ * the handle whose `close()` ends the handler's sessions and every connection. `headersTimeoutMs` (default
+ * 10 000 ms) bounds how long a client may take to send its headers; there is no request timeout, since SSE
+ * streams are long-lived. Rejects with the `listen` error (e.g. `EADDRINUSE`).
+ */
+export async function listenHttp(
+  handler: NodeHttpHandler,
+  options: Pick<ServeHttpOptions, 'host' | 'port' | 'headersTimeoutMs'> & { path: string },
+): Promise<HttpServerHandle> {
   const host = options.host ?? '127.0.0.1';
-  const path = options.path ?? '/mcp';
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const handler = createHttpHandler(server, { ...options, path });
   const httpServer = createServer(
     {
       headersTimeout,
@@ -283,7 +289,7 @@ export async function serveHttp(server: McpServer, options: ServeHttpOptions = {
   const port = (httpServer.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}${path}`,
+    url: `http://${shown}:${port}${options.path}`,
     port,
     httpServer,
     handler,
@@ -294,4 +300,10 @@ export async function serveHttp(server: McpServer, options: ServeHttpOptions = {
         httpServer.closeAllConnections();
       }),
   };
+}
+
+/** Serves `server` over Streamable HTTP at `http://host:port/path` (default `127.0.0.1:3000/mcp`). */
+export async function serveHttp(server: McpServer, options: ServeHttpOptions = {}): Promise<HttpServerHandle> {
+  const path = options.path ?? '/mcp';
+  return listenHttp(createHttpHandler(server, { ...options, path }), { ...options, path });
 }
