@@ -15,12 +15,12 @@
  */
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import { VeloError } from '../../jsonrpc/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, LineDecoder } from '../../jsonrpc/framing.js';
 import { serializeError } from '../../jsonrpc/message.js';
 import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import { deliver, Outbox, UNAVAILABLE_CODE, waitUntil } from '../shared/outbox.js';
+import { positiveOption } from '../shared/config.js';
 
 /** Options of {@link serveTcp}. Sizes are in bytes, durations in milliseconds. */
 export interface ServeTcpOptions {
@@ -101,14 +101,6 @@ interface TcpPeer {
   lastInbound: number;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new VeloError('VELO_INVALID_CONFIG', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
-  }
-  return value;
-}
-
 /**
  * Serves `server` over newline-delimited JSON on TCP, or TLS when `options.tls` is given (a velomcp
  * extension; pair it with {@link TcpClientTransport}).
@@ -122,16 +114,16 @@ function positive(name: string, value: number | undefined, fallback: number, all
  */
 export async function serveTcp(server: McpServer, options: ServeTcpOptions = {}): Promise<TcpServerHandle> {
   const host = options.host ?? '127.0.0.1';
-  const maxBytes = positive('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
-  const maxConnections = positive('maxConnections', options.maxConnections, 10_000);
-  const maxPerClient = positive('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
+  const maxBytes = positiveOption('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
+  const maxConnections = positiveOption('maxConnections', options.maxConnections, 10_000);
+  const maxPerClient = positiveOption('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
   /** Open connections per client key. */
   const perClient = new Map<string, number>();
-  const keepAliveDelay = positive('keepAliveInitialDelayMs', options.keepAliveInitialDelayMs, 30_000, true);
-  const maxBuffered = positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
-  const stallMs = positive('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
-  const drainMs = positive('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
-  const idleMs = positive('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
+  const keepAliveDelay = positiveOption('keepAliveInitialDelayMs', options.keepAliveInitialDelayMs, 30_000, true);
+  const maxBuffered = positiveOption('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
+  const stallMs = positiveOption('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
+  const drainMs = positiveOption('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
+  const idleMs = positiveOption('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const connectionOptions = {
     transport: 'tcp',
     ...(options.legacy !== undefined && { legacy: options.legacy }),

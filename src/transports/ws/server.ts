@@ -30,12 +30,12 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpSe
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { VeloError } from '../../jsonrpc/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../jsonrpc/framing.js';
 import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import { checkOrigin, isLoopbackAddress, originPolicy } from '../http/validate.js';
 import { deliver, Outbox, waitUntil } from '../shared/outbox.js';
+import { positiveOption } from '../shared/config.js';
 
 /** The WebSocket subprotocol of MCP over WebSocket (velomcp extension). */
 export const MCP_SUBPROTOCOL = 'mcp';
@@ -161,14 +161,6 @@ interface WsPeer {
   lastInbound: number;
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new VeloError('VELO_INVALID_CONFIG', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Answers an upgrade request with a plain HTTP error and closes the socket. */
 function rejectUpgrade(socket: Duplex, status: number, message: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } });
@@ -206,17 +198,17 @@ function pathOf(url: string | undefined): string {
  */
 export function attachWebSocket(httpServer: HttpServer, server: McpServer, options: WebSocketAttachOptions = {}): WebSocketAttachment {
   const path = options.path ?? '/mcp';
-  const maxBytes = nonNegative('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
-  const maxConnections = nonNegative('maxConnections', options.maxConnections, 10_000);
-  const maxPerClient = nonNegative('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
+  const maxBytes = positiveOption('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
+  const maxConnections = positiveOption('maxConnections', options.maxConnections, 10_000);
+  const maxPerClient = positiveOption('maxConnectionsPerClient', options.maxConnectionsPerClient, 1000);
   /** Open and pending connections per client key. */
   const perClient = new Map<string, number>();
-  const keepAliveMs = nonNegative('keepAliveMs', options.keepAliveMs, 30_000, true);
-  const maxBuffered = nonNegative('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
-  const stallMs = nonNegative('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
-  const drainMs = nonNegative('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
-  const closeMs = nonNegative('closeTimeoutMs', options.closeTimeoutMs, 2000);
-  const idleMs = nonNegative('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
+  const keepAliveMs = positiveOption('keepAliveMs', options.keepAliveMs, 30_000, true);
+  const maxBuffered = positiveOption('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
+  const stallMs = positiveOption('slowConsumerTimeoutMs', options.slowConsumerTimeoutMs, 30_000);
+  const drainMs = positiveOption('drainTimeoutMs', options.drainTimeoutMs, 5000, true);
+  const closeMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 2000);
+  const idleMs = positiveOption('idleTimeoutMs', options.idleTimeoutMs, 300_000, true);
   const requireSubprotocol = options.requireSubprotocol ?? false;
   const protection = options.dnsRebindingProtection ?? 'auto';
   const policy = originPolicy(options.allowedHosts, options.allowedOrigins);
