@@ -3,7 +3,7 @@
  * do not speak HTTP themselves (stdio, TCP, WebSocket) or that keep operations off the MCP port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn, urlHost } from '../transports/shared/listen.js';
 
 /** Options of {@link serveRoutes}. */
 export interface RoutesListenerOptions {
@@ -35,16 +35,9 @@ export async function serveRoutes(options: RoutesListenerOptions): Promise<Route
     if (route) route(req, res);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 0, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  const port = await listenOn(httpServer, options.port ?? 0, host);
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     port,
     httpServer,
     close: () =>

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VeloError } from '../../jsonrpc/errors.js';
 import type { AuthorizationUserAgent } from './oauth-client.js';
+import { urlHost } from '../../transports/shared/listen.js';
 
 /** A listening loopback redirect endpoint. */
 export interface LoopbackRedirect {
@@ -59,7 +60,7 @@ export async function startLoopbackRedirect(options: LoopbackRedirectOptions = {
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const redirectUri = `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+  const redirectUri = `http://${urlHost(host)}:${port}${path}`;
   const show = options.onAuthorizationUrl ?? ((u: URL) => process.stderr.write(`Open this URL in your browser to authorize:\n  ${u.href}\n`));
   const userAgent: AuthorizationUserAgent = (authorizationUrl) =>
     new Promise<URL>((resolve, reject) => {

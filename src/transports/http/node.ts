@@ -2,12 +2,12 @@
  * The `node:http` Streamable HTTP handler and server (the fast path).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { McpServer } from '../../server/mcp-server.js';
 import { LegacySseEngine, type LegacySseOptions } from '../sse/engine.js';
 import { HttpEngine, type HttpHandlerOptions, type HttpNotifier } from './engine.js';
 import { BodyError, type OutHeaders, type RequestPort, type ResponsePort, type StreamPort } from './ports.js';
 import { isLoopbackAddress } from './validate.js';
+import { listenOn, urlHost } from '../shared/listen.js';
 
 /** A `(req, res)` listener for `node:http` (also usable from express and fastify's raw handlers). */
 export interface NodeHttpHandler {
@@ -279,17 +279,9 @@ export async function listenHttp(
     },
     handler,
   );
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 3000, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (httpServer.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
+  const port = await listenOn(httpServer, options.port ?? 3000, host);
   return {
-    url: `http://${shown}:${port}${options.path}`,
+    url: `http://${urlHost(host)}:${port}${options.path}`,
     port,
     httpServer,
     handler,

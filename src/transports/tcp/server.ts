@@ -21,6 +21,7 @@ import type { ServerConnection } from '../../server/connection.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import { deliver, Outbox, UNAVAILABLE_CODE, waitUntil } from '../shared/outbox.js';
 import { positiveOption } from '../shared/config.js';
+import { listenOn, urlHost } from '../shared/listen.js';
 
 /** Options of {@link serveTcp}. Sizes are in bytes, durations in milliseconds. */
 export interface ServeTcpOptions {
@@ -244,13 +245,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
     rawSockets.add(socket);
     socket.once('close', () => rawSockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    netServer.once('error', reject);
-    netServer.listen(options.port ?? 0, host, () => {
-      netServer.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(netServer, options.port ?? 0, host);
   netServer.on('error', () => {
     // Accept errors (EMFILE) are transient; keep listening.
   });
@@ -263,7 +258,7 @@ export async function serveTcp(server: McpServer, options: ServeTcpOptions = {})
     idleSweeper.unref();
   }
   const info = netServer.address() as AddressInfo;
-  const shown = info.address.includes(':') ? `[${info.address}]` : info.address;
+  const shown = urlHost(info.address);
   let closePromise: Promise<void> | undefined;
 
   return {

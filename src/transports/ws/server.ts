@@ -27,7 +27,6 @@
  * are served statelessly beside it. A socket that closes cancels its handlers (`ctx.signal` aborts).
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../jsonrpc/framing.js';
@@ -36,6 +35,7 @@ import type { McpServer } from '../../server/mcp-server.js';
 import { checkOrigin, isLoopbackAddress, originPolicy } from '../http/validate.js';
 import { deliver, Outbox, waitUntil } from '../shared/outbox.js';
 import { positiveOption } from '../shared/config.js';
+import { listenOn, urlHost } from '../shared/listen.js';
 
 /** The WebSocket subprotocol of MCP over WebSocket (velomcp extension). */
 export const MCP_SUBPROTOCOL = 'mcp';
@@ -425,23 +425,16 @@ export async function serveWebSocket(server: McpServer, options: ServeWebSocketO
     res.end(body);
   });
   const attachment = attachWebSocket(httpServer, server, { ...options, path });
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(options.port ?? 0, host, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
+    port = await listenOn(httpServer, options.port ?? 0, host);
   } catch (err) {
     await attachment.close();
     throw err;
   }
-  const port = (httpServer.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
   let closePromise: Promise<void> | undefined;
   return {
-    url: `ws://${shown}:${port}${path}`,
+    url: `ws://${urlHost(host)}:${port}${path}`,
     port,
     httpServer,
     get connections() {
