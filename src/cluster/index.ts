@@ -1,0 +1,6 @@
+/**
+ * `velomcp/cluster`: the seams several processes share to serve one MCP endpoint with no sticky sessions
+ * (docs/scaling.md), the in-memory backend, and `velomcp serve --workers` on `node:cluster`.
+ */
+export * from './types.js';
+export { MemoryBusHub, MemoryClusterState, MemoryEventLog, MemorySessionStore, applyPatch, memoryBackend, memoryCluster, newNodeId } from './memory.js';
