@@ -14,7 +14,7 @@
  */
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { VeloError } from '../jsonrpc/errors.js';
-import { defineScripts } from './scripts.js';
+import { MIN_REDIS_VERSION as MIN_VERSION, defineScripts } from './scripts.js';
 
 /** Options of {@link connectRedis}. */
 export interface RedisConnectionOptions {
@@ -64,8 +64,6 @@ export function parseRedisUrl(url: string): { db: number } {
   return { db: path === '' ? 0 : Number(path) };
 }
 
-/** The oldest Redis whose commands the tier uses (`XRANGE` with exclusive `(` bounds). */
-const MIN_VERSION = [6, 2];
 
 /** A connected pair of clients; see the module comment. Create with {@link connectRedis}. */
 export class RedisConnection {
@@ -206,7 +204,7 @@ export class RedisConnection {
       const info = await Promise.race([this.client.info('server'), timeout]);
       const version = /redis_version:(\d+)\.(\d+)/.exec(info);
       const [major, minor] = [Number(version?.[1] ?? 0), Number(version?.[2] ?? 0)];
-      if (major < (MIN_VERSION[0] as number) || (major === MIN_VERSION[0] && minor < (MIN_VERSION[1] as number))) {
+      if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
         throw new VeloError('VELO_BACKEND_UNAVAILABLE', `Redis at ${this.url} is version ${major}.${minor}; velomcp needs Redis ${MIN_VERSION.join('.')} or later`);
       }
     } catch (err) {
@@ -225,7 +223,7 @@ export class RedisConnection {
  * @param options - A URL, or {@link RedisConnectionOptions}.
  * @returns The connection, both clients ready.
  * @throws VeloError `VELO_INVALID_CONFIG` for a malformed URL; `VELO_BACKEND_UNAVAILABLE` when Redis cannot be
- * reached within `connectTimeoutMs` or is older than 6.2.
+ * reached within `connectTimeoutMs` or is older than 7.0.
  */
 export async function connectRedis(options: string | RedisConnectionOptions = {}): Promise<RedisConnection> {
   const opts = typeof options === 'string' ? { url: options } : options;

@@ -1,14 +1,17 @@
 /**
- * An {@link EventStore} on Redis Streams: one stream per SSE stream (`<prefix>events:<streamId>`), trimmed to
- * `maxEventsPerStream` entries on every write and expiring `ttlMs` after its last write. Event ids are
- * `<streamId>#<entry id>` (`1733150000000-0`), so an id names its stream and a replay reads only that stream
- * (MCP 2025-11-25 `basic/transports.mdx`, "Resumability and Redelivery": never replay another stream's
- * messages). Any node can replay what any node stored.
+ * The SSE event log on Redis Streams, both an {@link EventStore} (HTTP transport seam) and a
+ * {@link ClusterEventLog} (cluster seam): one stream per SSE stream (`<prefix>events:<streamId>`), trimmed to
+ * `maxEventsPerStream` entries on every write and expiring `ttlMs` after its last write, plus one set per
+ * session of its stream keys (for {@link RedisEventStore.deleteSession}). Event ids are
+ * `<streamId>#<sequence>`, the sequence growing by one per stream whichever node writes (entry ids `0-<seq>`
+ * assigned by Redis), so an id names its stream and a replay reads only that stream (MCP 2025-11-25
+ * `basic/transports.mdx`, "Resumability and Redelivery": never replay another stream's messages).
  *
- * Storing is one script (`XADD … MAXLEN` + `PEXPIRE`), replaying one script that tells an unknown id (nothing
- * replayed) from one trimmed away (everything left is replayed, as the in-memory store does).
+ * Storing is one script (`XADD … MAXLEN` + `PEXPIRE` + `SADD`), replaying one script that tells an unknown
+ * id (nothing replayed) from one trimmed away (everything left is replayed, as the in-memory store does).
  */
 import { VeloError } from '../jsonrpc/errors.js';
+import { sessionOfStreamId, type ClusterEventLog } from '../cluster/types.js';
 import type { EventStore } from '../transports/http/stores.js';
 import type { RedisConnection } from './connection.js';
 import { runScript } from './scripts.js';
@@ -23,10 +26,10 @@ export interface RedisEventStoreOptions {
   ttlMs?: number;
 }
 
-const ENTRY_ID = /^\d{1,16}-\d{1,16}$/;
+const SEQUENCE = /^\d{1,15}$/;
 
 /** See the module comment. Stream ids must not contain `#`. */
-export class RedisEventStore implements EventStore {
+export class RedisEventStore implements EventStore, ClusterEventLog {
   readonly #conn: RedisConnection;
   readonly #max: number;
   readonly #ttl: number;
@@ -46,11 +49,16 @@ export class RedisEventStore implements EventStore {
     return this.#conn.key(`events:${streamId}`);
   }
 
+  #sessionKey(sessionId: string): string {
+    return this.#conn.key(`eventsof:${sessionId}`);
+  }
+
   /** Appends `message` to `streamId` and returns its event id. */
   async storeEvent(streamId: string, message: string): Promise<string> {
     if (streamId.includes('#')) throw new VeloError('VELO_INVALID_CONFIG', `RedisEventStore: stream ids must not contain "#": ${JSON.stringify(streamId)}`);
-    const id = await this.#conn.run((c) => runScript(c, 'veloEventStore', [this.#key(streamId)], [this.#max, message, this.#ttl]));
-    return `${streamId}#${String(id)}`;
+    const owner = this.#sessionKey(sessionOfStreamId(streamId) ?? streamId);
+    const seq = await this.#conn.run((c) => runScript(c, 'veloEventStore', [this.#key(streamId), owner], [this.#max, message, this.#ttl]));
+    return `${streamId}#${String(seq)}`;
   }
 
   /** Replays the events of `lastEventId`'s stream after it, in order; see the module comment. */
@@ -58,16 +66,21 @@ export class RedisEventStore implements EventStore {
     const cut = lastEventId.lastIndexOf('#');
     if (cut <= 0) return undefined;
     const streamId = lastEventId.slice(0, cut);
-    const entry = lastEventId.slice(cut + 1);
-    if (!ENTRY_ID.test(entry)) return undefined;
-    const rows = (await this.#conn.run((c) => runScript(c, 'veloEventReplay', [this.#key(streamId)], [entry]))) as [string, string[]][] | null;
+    const seq = lastEventId.slice(cut + 1);
+    if (!SEQUENCE.test(seq)) return undefined;
+    const rows = (await this.#conn.run((c) => runScript(c, 'veloEventReplay', [this.#key(streamId)], [seq]))) as [string, string[]][] | null;
     if (rows === null) return undefined;
-    for (const [id, fields] of rows) send(`${streamId}#${id}`, fields[1] ?? '');
+    for (const [id, fields] of rows) send(`${streamId}#${id.slice(2)}`, fields[1] ?? '');
     return streamId;
   }
 
   /** Forgets a stream (its session ended). */
   async deleteStream(streamId: string): Promise<void> {
     await this.#conn.run((c) => c.unlink(this.#key(streamId)));
+  }
+
+  /** Forgets every stream of a session (those whose id starts with `<sessionId>.`), written by any node. */
+  async deleteSession(sessionId: string): Promise<void> {
+    await this.#conn.run((c) => runScript(c, 'veloEventDeleteSession', [this.#sessionKey(sessionId)], []));
   }
 }

@@ -13,6 +13,8 @@
  * });
  * ```
  *
+ * For several processes or machines serving one endpoint with no sticky sessions, open one node of the
+ * cluster backend per process instead: `await redisBackend({ url, nodeId })` (see `velomcp/cluster`).
  * What each piece guarantees is in `docs/scaling.md`.
  * @packageDocumentation
  */
@@ -21,3 +23,6 @@ export { RedisSessionStore, type RedisSessionStoreOptions } from './session-stor
 export { RedisEventStore, type RedisEventStoreOptions } from './event-store.js';
 export { RedisNotificationBus, parseBusEvent, type RedisNotificationBusOptions } from './bus.js';
 export { RedisPubSub, pubsubOf } from './pubsub.js';
+export { RedisTaskStore, type RedisTaskStoreOptions } from './task-store.js';
+export { RedisClusterBus, type RedisClusterBusOptions } from './cluster-bus.js';
+export { redisBackend, type RedisBackendOptions, type RedisClusterBackend } from './backend.js';
