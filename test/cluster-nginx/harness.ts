@@ -19,6 +19,8 @@ export const ROOT = join(here, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** The reference server every conformance run uses. */
 export const EVERYTHING = join(ROOT, 'dist', 'examples', 'everything', 'server.js');
+/** The everything server plus the cluster test tools (fixtures/server.ts). */
+export const CLUSTER_SERVER = join(ROOT, 'dist', 'test', 'cluster-nginx', 'fixtures', 'server.js');
 /** Where nginx lives on Debian. */
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
@@ -34,17 +36,19 @@ export function requireNginx(): string {
 export class Node {
   readonly port: number;
   readonly args: string[];
+  readonly env: NodeJS.ProcessEnv;
   proc: ChildProcess | undefined;
   output = '';
 
-  constructor(port: number, args: string[]) {
+  constructor(port: number, args: string[], env: NodeJS.ProcessEnv = {}) {
     this.port = port;
     this.args = args;
+    this.env = env;
   }
 
   /** Starts (or restarts) the process and waits until it serves (30 s at most). */
   async start(): Promise<void> {
-    const p = spawn(process.execPath, [CLI, 'serve', ...this.args, '--http', '--port', String(this.port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } });
+    const p = spawn(process.execPath, [CLI, 'serve', ...this.args, '--http', '--port', String(this.port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.env } });
     this.proc = p;
     p.stderr?.setEncoding('utf8');
     p.stderr?.on('data', (d: string) => {
@@ -208,11 +212,15 @@ export interface ClusterOptions {
   args?: string[];
   /** nginx's port (default: a free one). */
   port?: number;
+  /** Extra environment of the node processes. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** N Redis-backed nodes behind one nginx. */
 export interface Cluster {
   nodes: Node[];
+  /** Node URLs, bypassing nginx. */
+  direct: string[];
   nginx: Nginx;
   url: string;
   stop(): Promise<void>;
@@ -222,9 +230,10 @@ export interface Cluster {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const count = options.nodes ?? 3;
   const nodes: Node[] = [];
-  const secret = 'cluster-test-secret-0123456789abcdef';
+  // One requestState key on every node (MRTR state sealed on one node opens on the others).
+  const env = { VELOMCP_STATE_SECRET: 'cluster-test-secret-0123456789abcdef', ...options.env };
   for (let i = 0; i < count; i++) {
-    nodes.push(new Node(await freePort(), [options.module ?? EVERYTHING, '--redis', options.redisUrl, '--redis-prefix', options.prefix, '--state-secret', secret, ...(options.args ?? [])]));
+    nodes.push(new Node(await freePort(), [options.module ?? EVERYTHING, '--redis', options.redisUrl, '--redis-prefix', options.prefix, ...(options.args ?? [])], env));
   }
   try {
     await Promise.all(nodes.map((n) => n.start()));
@@ -233,6 +242,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       nodes,
       nginx,
       url: nginx.url,
+      direct: nodes.map((n) => `http://127.0.0.1:${n.port}/mcp`),
       stop: async () => {
         await nginx.stop();
         await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
