@@ -26,6 +26,11 @@ import { describeServeFailure, exitWith, ServeExit } from './exit.js';
 import { loadServerModule } from './load-server.js';
 import { redisBackendFromFlags, type RedisFlags } from './redis.js';
 import { configureSharedWorkerPool } from '../exec/pool.js';
+import cluster from 'node:cluster';
+import { attachServer } from '../cluster/attach.js';
+import { drainableHttp } from '../cluster/drain.js';
+import { STATE_SECRET_ENV, joinAsWorker, parseWorkers, runPrimary, type WorkerContext } from '../cluster/workers.js';
+import type { McpServer } from '../server/mcp-server.js';
 
 /** Parses a TCP port number for commander. */
 export function parsePort(value: string): number {
@@ -60,6 +65,30 @@ interface ServeOptions extends ObservabilityFlags, RedisFlags {
   poolSize?: number;
   poolQueue?: number;
   poolNice?: number;
+  workers?: string;
+  stateSecret?: string;
+}
+
+/** This process's worker context under `--workers N` (N > 1), else undefined. */
+let worker: WorkerContext | undefined;
+
+/** Loads the server module and applies the shared `requestState` key (`--state-secret`, `VELOMCP_STATE_SECRET`). */
+async function loadServer(modulePath: string): Promise<McpServer> {
+  const server = await loadServerModule(modulePath);
+  const secret = process.env[STATE_SECRET_ENV];
+  if (secret !== undefined && secret !== '') server.setRequestStateKey(secret);
+  return server;
+}
+
+/** Stops on SIGTERM/SIGINT, or, in a worker, when the primary drains. */
+function onStop(stop: () => Promise<void>): void {
+  if (worker) {
+    worker.onDrain(stop);
+    return;
+  }
+  const run = (): void => void stop().then(() => process.exit(0));
+  process.once('SIGTERM', run);
+  process.once('SIGINT', run);
 }
 
 function positiveInt(v: string): number {
@@ -69,13 +98,13 @@ function positiveInt(v: string): number {
 }
 
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
-  const server = await loadServerModule(modulePath);
+  const server = await loadServer(modulePath);
   const envPort = portFromEnv();
-  const cluster = await redisBackendFromFlags(options);
+  const redisCluster = worker ? undefined : await redisBackendFromFlags(options);
   const observability = await setUpObservability(options, true);
   const port = options.port ?? envPort ?? 3000;
   const http = {
-    ...(cluster && { cluster }),
+    ...(redisCluster && { cluster: redisCluster }),
     ...(observability.httpRoutes && { routes: observability.httpRoutes }),
     host: '127.0.0.1',
     port,
@@ -83,6 +112,7 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
     legacySse: true,
     ...(options.stateless ? { sessions: false } : {}),
     ...(options.maxMessageBytes === undefined ? {} : { maxBodyBytes: options.maxMessageBytes }),
+    ...(worker ? { cluster: worker.backend } : {}),
   };
   let handle;
   if (options.authIssuer !== undefined) {
@@ -103,34 +133,31 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
   } else {
     handle = await serveHttp(server, http);
   }
-  process.stderr.write(`velomcp: serving MCP over Streamable HTTP at ${handle.url}\n`);
+  process.stderr.write(`velomcp: ${worker ? `worker ${process.pid} ` : ''}serving MCP over Streamable HTTP at ${handle.url}\n`);
   for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
-  const stop = (): void => {
+  const h = handle;
+  const drain = drainableHttp(h.httpServer, () => h.close());
+  onStop(async () => {
     server.close();
-    void handle
-      .close()
-      .then(() => cluster?.close())
-      .then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+    await drain();
+    await redisCluster?.close();
+  });
 }
 
 /** Serves over WebSocket (`--ws`) or TCP (`--tcp`) on 127.0.0.1; a signal drains in-flight work, then exits. */
 async function serveOverSocket(modulePath: string, options: ServeOptions, kind: 'ws' | 'tcp'): Promise<void> {
-  const server = await loadServerModule(modulePath);
+  const server = await loadServer(modulePath);
+  if (worker) attachServer(server, worker.backend);
   const envPort = portFromEnv();
   const common = { host: '127.0.0.1', port: options.port ?? envPort ?? 3000, ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }) };
   const observability = await setUpObservability(options, false);
   const handle = kind === 'ws' ? await serveWebSocket(server, { ...common, path: '/mcp' }) : await serveTcp(server, common);
-  process.stderr.write(`velomcp: serving MCP over ${kind === 'ws' ? 'WebSocket (subprotocol mcp)' : 'TCP (newline-delimited JSON)'} at ${handle.url}\n`);
+  process.stderr.write(`velomcp: ${worker ? `worker ${process.pid} ` : ''}serving MCP over ${kind === 'ws' ? 'WebSocket (subprotocol mcp)' : 'TCP (newline-delimited JSON)'} at ${handle.url}\n`);
   for (const note of observability.notes) process.stderr.write(`velomcp: ${note}\n`);
-  const stop = (): void => {
+  onStop(async () => {
     server.close();
-    void handle.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+    await handle.close();
+  });
 }
 
 async function serve(modulePath: string, options: ServeOptions): Promise<void> {
@@ -145,6 +172,22 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
   if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
   if (options.redis !== undefined && !(options.http && !options.stdio && !options.ws && !options.tcp)) {
     throw new VeloError('VELO_INVALID_CONFIG', '--redis applies to --http only');
+  }
+  if (options.stateSecret !== undefined) {
+    if (Buffer.byteLength(options.stateSecret) < 32) throw new VeloError('VELO_INVALID_CONFIG', '--state-secret must be at least 32 bytes');
+    process.env[STATE_SECRET_ENV] = options.stateSecret;
+  }
+  const workers = options.workers === undefined ? 1 : parseWorkers(options.workers);
+  if (workers > 1) {
+    const network = (options.http || options.ws || options.tcp) && !options.stdio;
+    if (!network) throw new VeloError('VELO_INVALID_CONFIG', '--workers applies to --http, --ws and --tcp');
+    if (options.authIssuer !== undefined) throw new VeloError('VELO_INVALID_CONFIG', '--workers does not combine with --auth-issuer yet');
+    if (cluster.isPrimary) {
+      process.stderr.write(`velomcp: primary ${process.pid} starting ${workers} workers\n`);
+      runPrimary({ workers });
+      return;
+    }
+    worker = joinAsWorker();
   }
   if (options.authIssuer !== undefined && !(options.http && !options.stdio && !options.ws && !options.tcp)) {
     throw new VeloError('VELO_INVALID_CONFIG', '--auth-issuer applies to --http only');
@@ -208,6 +251,8 @@ program
   .option('--metrics-token <token>', 'require Authorization: Bearer <token> on /metrics (default: $VELOMCP_METRICS_TOKEN)')
   .option('--dashboard [port]', 'serve the live dashboard on its own 127.0.0.1 port (free one when none given)', parsePort)
   .option('--log-requests [level]', 'one JSON log line per request on stderr (pino; level default info)')
+  .option('--workers <n>', 'with --http, --ws or --tcp: serve from N processes sharing the port and the session state (auto = available CPUs; default 1)')
+  .option('--state-secret <secret>', 'key (32+ bytes) signing MRTR requestState, the same on every node (default: $VELOMCP_STATE_SECRET; with --workers, one random key per primary)')
   .action(async (modulePath: string, options: ServeOptions) => {
     try {
       await serve(modulePath, options);

@@ -4,3 +4,7 @@
  */
 export * from './types.js';
 export { MemoryBusHub, MemoryClusterState, MemoryEventLog, MemorySessionStore, applyPatch, memoryBackend, memoryCluster, newNodeId } from './memory.js';
+export { IpcPrimary, ipcBackend, type IpcChannel } from './ipc.js';
+export { STATE_SECRET_ENV, joinAsWorker, parseWorkers, runPrimary, type PrimaryHandle, type PrimaryOptions, type WorkerContext } from './workers.js';
+export { attachServer } from './attach.js';
+export { drainableHttp } from './drain.js';

@@ -80,6 +80,22 @@ export interface ConnectionOptions {
   outbound?: OutboundOptions;
   /** The transport kind reported to observability (`stdio`, `http`, `sse`, `ws`, `tcp`). Default `memory`. */
   transport?: string;
+  /**
+   * Whether the legacy session joins this server's notification fan-out (list changes, resource updates of
+   * its subscriptions). Default true. A cluster node serving a session whose GET stream another node holds
+   * passes false (that node delivers them) and switches it with {@link ServerConnection.setFanout}.
+   */
+  fanout?: boolean;
+  /** Hears every change of the legacy session's state, so a cluster can record it (see `velomcp/cluster`). */
+  onSessionChange?: (change: LegacySessionChange) => void;
+}
+
+/** A change of a legacy session's state (one member set), as {@link ConnectionOptions.onSessionChange} hears it. */
+export interface LegacySessionChange {
+  logLevel?: LoggingLevel;
+  subscribe?: string;
+  unsubscribe?: string;
+  initialized?: boolean;
 }
 
 /** What {@link ConnectionOptions.legacySession} assumes about the client. */
@@ -87,6 +103,12 @@ export interface AssumedLegacySession {
   protocolVersion: string;
   clientCapabilities: ClientCapabilities;
   clientInfo?: Implementation;
+  /** The level set with `logging/setLevel` earlier (a session rebuilt from its cluster record). */
+  logLevel?: LoggingLevel;
+  /** Resource URIs subscribed earlier (a session rebuilt from its cluster record). */
+  subscriptions?: readonly string[];
+  /** Default true. */
+  initialized?: boolean;
 }
 
 /** @internal The legacy session of a connection, opened by `initialize`. */
@@ -132,6 +154,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
   readonly #outboundOptions: OutboundOptions | undefined;
   #batches: Map<JsonRpcId, Batch> | undefined;
   #closed = false;
+  #fanout: boolean;
+  readonly #onChange: ((change: LegacySessionChange) => void) | undefined;
   /** Called once after {@link ServerConnection.close}. */
   onclose: (() => void) | undefined;
 
@@ -145,6 +169,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
     this.#modernAllowed = options.modern ?? true;
     this.#outboundOptions = options.outbound;
     this.transport = options.transport ?? 'memory';
+    this.#fanout = options.fanout ?? true;
+    this.#onChange = options.onSessionChange;
     if (observe.channels.connectionOpen.hasSubscribers) observe.publishConnectionOpen(this, this);
     const assumed = options.legacySession;
     if (assumed) {
@@ -152,11 +178,44 @@ export class ServerConnection implements ContextHost, LegacyListener {
         protocolVersion: assumed.protocolVersion,
         clientCapabilities: assumed.clientCapabilities,
         clientInfo: assumed.clientInfo,
-        logLevel: undefined,
-        initialized: true,
+        logLevel: assumed.logLevel,
+        initialized: assumed.initialized ?? true,
         subscriptions: undefined,
       };
+      if (assumed.subscriptions) for (const uri of assumed.subscriptions) this.#addSubscription(uri);
     }
+  }
+
+  /**
+   * Joins or leaves this server's notification fan-out (see {@link ConnectionOptions.fanout}); a legacy
+   * session's subscriptions follow.
+   */
+  setFanout(on: boolean): void {
+    if (on === this.#fanout || this.#closed) return;
+    this.#fanout = on;
+    const session = this.#session;
+    if (!session) return;
+    if (on) this.core.legacyListeners.add(this);
+    else this.core.legacyListeners.delete(this);
+    if (session.subscriptions) for (const uri of session.subscriptions) (on ? this.#join(uri) : this.#unsubscribe(uri));
+  }
+
+  /** Applies state recorded elsewhere (a cluster record): the log level and the exact subscription set. */
+  applySession(state: { logLevel?: LoggingLevel | undefined; subscriptions: readonly string[]; initialized?: boolean }): void {
+    const session = this.#session;
+    if (!session || this.#closed) return;
+    session.logLevel = state.logLevel;
+    if (state.initialized) session.initialized = true;
+    const want = new Set(state.subscriptions);
+    if (session.subscriptions) {
+      for (const uri of [...session.subscriptions]) {
+        if (!want.has(uri)) {
+          session.subscriptions.delete(uri);
+          this.#unsubscribe(uri);
+        }
+      }
+    }
+    for (const uri of want) if (!session.subscriptions?.has(uri)) this.#addSubscription(uri);
   }
 
   /** The legacy session, once `initialize` succeeded. */
@@ -419,7 +478,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       initialized: false,
       subscriptions: undefined,
     };
-    this.core.legacyListeners.add(this);
+    if (this.#fanout) this.core.legacyListeners.add(this);
     if (observe.channels.sessionOpen.hasSubscribers) observe.publishSessionOpen(this, this, protocolVersion);
     const result: JsonObject = { protocolVersion, capabilities: this.core.capabilities, serverInfo: this.core.serverInfo };
     if (this.core.options.instructions !== undefined) result.instructions = this.core.options.instructions;
@@ -441,7 +500,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
         return;
       }
       case 'notifications/initialized':
-        if (this.#session) this.#session.initialized = true;
+        if (this.#session && !this.#session.initialized) {
+          this.#session.initialized = true;
+          this.#onChange?.({ initialized: true });
+        }
         return;
       case 'notifications/progress':
         if (params) this.#outbound?.handleProgress(params as unknown as ProgressParams);
@@ -608,7 +670,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (typeof level !== 'string' || !LEVELS.has(level)) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid params: "level" must be one of ${LOGGING_LEVELS.join(', ')}`);
     }
-    if (this.#session) this.#session.logLevel = level as LoggingLevel;
+    if (this.#session) {
+      this.#session.logLevel = level as LoggingLevel;
+      this.#onChange?.({ logLevel: level as LoggingLevel });
+    }
   }
 
   /**
@@ -625,7 +690,17 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if ((session.subscriptions?.size ?? 0) >= limits.maxSubscriptionsPerSession) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid params: this session already holds ${limits.maxSubscriptionsPerSession} subscriptions (the limit); unsubscribe first`);
     }
+    this.#addSubscription(uri);
+    this.#onChange?.({ subscribe: uri });
+  }
+
+  #addSubscription(uri: string): void {
+    const session = this.#session as LegacySession;
     (session.subscriptions ??= new Set()).add(uri);
+    if (this.#fanout) this.#join(uri);
+  }
+
+  #join(uri: string): void {
     let set = this.core.legacyResourceSubs.get(uri);
     if (!set) this.core.legacyResourceSubs.set(uri, (set = new Set()));
     set.add(this);
@@ -633,7 +708,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
 
   /** @internal `resources/unsubscribe` (legacy). */
   unsubscribe(uri: string): void {
-    if (this.#session?.subscriptions?.delete(uri)) this.#unsubscribe(uri);
+    if (this.#session?.subscriptions?.delete(uri)) {
+      this.#unsubscribe(uri);
+      this.#onChange?.({ unsubscribe: uri });
+    }
   }
 
   #unsubscribe(uri: string): void {

@@ -29,6 +29,7 @@ import type {
 import { Registry } from './registry.js';
 import { RequestStateCodec } from './request-state.js';
 import { TaskManager, TASKS_EXTENSION, type ToolTaskSpec } from './tasks/manager.js';
+import type { TaskStore } from './tasks/store.js';
 import { resolveLimits, type ResolvedLimits } from './limits.js';
 import { AdmissionController } from '../exec/admission.js';
 import { FanOut } from '../exec/fanout.js';
@@ -100,6 +101,9 @@ export interface LegacyListener {
 
 type ListKind = 'tools' | 'prompts' | 'resources';
 
+/** A server-wide change forwarded between cluster nodes. */
+export type ServerRelayEvent = { readonly type: 'listChanged'; readonly kind: ListKind } | { readonly type: 'resourceUpdated'; readonly uri: string };
+
 const DEFAULT_HINT: CacheHint = { ttlMs: 60_000, cacheScope: 'public' };
 
 const LIST_CHANGED: Record<ListKind, string> = {
@@ -140,6 +144,8 @@ export class ServerCore {
   readonly listenResourceSubs = new Map<string, Set<ListenSubscription>>();
   /** Components that end listen subscriptions gracefully on close. */
   readonly closers = new Set<() => void>();
+  /** Forwards explicit notifications to other cluster nodes (see `McpServer.setRelay`). */
+  relay: ((event: ServerRelayEvent) => void) | undefined;
   /** Sources of lazily registered tools (see {@link ToolProvider}). */
   readonly toolProviders: ToolProvider[] = [];
 
@@ -204,7 +210,15 @@ export class ServerCore {
 
   /** The tasks runtime, created on first use. */
   get tasks(): TaskManager {
-    return (this.#tasks ??= new TaskManager(this.options.tasks ?? {}, this.maxInputRounds));
+    return (this.#tasks ??= new TaskManager(this.sharedTaskStore ? { ...this.options.tasks, store: this.sharedTaskStore } : (this.options.tasks ?? {}), this.maxInputRounds));
+  }
+
+  /** A task store set after construction (a cluster's); false once the tasks runtime started without it. */
+  sharedTaskStore: TaskStore | undefined;
+
+  /** True once the tasks runtime exists (its store can no longer change). */
+  get tasksStarted(): boolean {
+    return this.#tasks !== undefined;
   }
 
   /** The cache hint of a cacheable method (modern era). */

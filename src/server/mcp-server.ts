@@ -8,8 +8,10 @@ import type { JsonObject } from '../jsonrpc/message.js';
 import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '../protocol/types.js';
 import { compileSchema, type JsonSchema } from '../validation/index.js';
 import { ServerConnection, type ConnectionOptions, type ConnectionSink } from './connection.js';
-import { ServerCore, type ToolProvider, type PromptEntry, type ResourceEntry, type TemplateEntry, type ToolEntry } from './core.js';
+import { ServerCore, type ServerRelayEvent, type ToolProvider, type PromptEntry, type ResourceEntry, type TemplateEntry, type ToolEntry } from './core.js';
+export type { ServerRelayEvent } from './core.js';
 import type { ToolTaskSpec } from './tasks/manager.js';
+import type { TaskStore } from './tasks/store.js';
 import type {
   InferArgs,
   McpServerOptions,
@@ -245,11 +247,50 @@ export class McpServer {
    */
   notifyResourceUpdated(uri: string): void {
     this.#core.resourceUpdated(uri);
+    this.#core.relay?.({ type: 'resourceUpdated', uri });
   }
 
   /** Sends list_changed for a list now (registration changes already send it, coalesced per tick). */
   notifyListChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     this.#core.emitListChanged(kind);
+    this.#core.relay?.({ type: 'listChanged', kind });
+  }
+
+  /**
+   * @internal Sets who hears the explicit `notify*` calls besides this process's listeners (a cluster
+   * node forwards them to the other nodes, which deliver them with {@link McpServer.deliverServerEvent}).
+   */
+  setRelay(relay: ((event: ServerRelayEvent) => void) | undefined): void {
+    this.#core.relay = relay;
+  }
+
+  /**
+   * Sets the HMAC key of MRTR `requestState` (at least 32 bytes), the same on every node of a cluster
+   * (`velomcp serve --state-secret`, `VELOMCP_STATE_SECRET`).
+   * @throws VeloError `VELO_INVALID_CONFIG` when it is shorter than 32 bytes.
+   */
+  setRequestStateKey(key: string | Uint8Array): void {
+    this.#core.codec.setKey(key);
+  }
+
+  /**
+   * Keeps task records in `store` (a cluster's shared store) instead of `options.tasks.store`.
+   * @throws VeloError `VELO_INVALID_CONFIG` once a task was created (the store can no longer change).
+   */
+  setTaskStore(store: TaskStore): void {
+    if (this.#core.tasksStarted) throw new VeloError('VELO_INVALID_CONFIG', 'the task store must be set before the first task is created');
+    this.#core.sharedTaskStore = store;
+  }
+
+  /** True while `requestState` is signed with the random per-process key (no key was configured). */
+  get requestStateKeyIsRandom(): boolean {
+    return this.#core.codec.randomKey;
+  }
+
+  /** @internal Delivers a change made on another node to this process's listeners only. */
+  deliverServerEvent(event: ServerRelayEvent): void {
+    if (event.type === 'resourceUpdated') this.#core.resourceUpdated(event.uri);
+    else this.#core.emitListChanged(event.kind);
   }
 
   /**

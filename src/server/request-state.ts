@@ -100,15 +100,33 @@ export function paramsDigest(params: JsonObject | undefined): string {
 
 /** Signs and verifies `requestState` strings. One instance per server. */
 export class RequestStateCodec {
-  readonly #key: Buffer;
+  #key: Buffer;
   readonly #ttlMs: number;
+  #randomKey: boolean;
 
   /** @throws VeloError `VELO_INVALID_CONFIG` when the key is shorter than 32 bytes. */
   constructor(options: RequestStateOptions = {}) {
     const key = options.key === undefined ? randomBytes(32) : Buffer.from(options.key);
     if (key.length < 32) throw new VeloError('VELO_INVALID_CONFIG', 'requestState key must be at least 32 bytes');
     this.#key = key;
+    this.#randomKey = options.key === undefined;
     this.#ttlMs = options.ttlMs ?? 10 * 60_000;
+  }
+
+  /** True while the key is the random per-process default (states minted here open nowhere else). */
+  get randomKey(): boolean {
+    return this.#randomKey;
+  }
+
+  /**
+   * Replaces the key (`velomcp serve --state-secret`): every node of a cluster must use the same one.
+   * @throws VeloError `VELO_INVALID_CONFIG` when it is shorter than 32 bytes.
+   */
+  setKey(key: string | Uint8Array): void {
+    const k = Buffer.from(key);
+    if (k.length < 32) throw new VeloError('VELO_INVALID_CONFIG', 'requestState key must be at least 32 bytes');
+    this.#key = k;
+    this.#randomKey = false;
   }
 
   /** Mints a state bound to `binding`, valid for the configured TTL. */

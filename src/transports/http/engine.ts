@@ -15,6 +15,9 @@ import { MetaKey } from '../../protocol/meta.js';
 import { MODERN_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import { LegacySessions } from './legacy.js';
+import { ClusterLink } from './legacy-cluster.js';
+import { ALL_NODES, type ClusterBackend } from '../../cluster/types.js';
+import { VeloError } from '../../jsonrpc/errors.js';
 import type { Session } from './legacy-session.js';
 import { modernPost } from './modern.js';
 import type { HttpHandlerOptions, HttpNotifier } from './options.js';
@@ -51,6 +54,8 @@ export class HttpEngine {
   readonly legacySessions: LegacySessions;
   /** The legacy era without sessions. */
   readonly stateless: StatelessLegacy;
+  /** The link to the other nodes when serving as one node of a cluster (`options.cluster`, not local). */
+  readonly cluster: ClusterLink | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
@@ -63,7 +68,8 @@ export class HttpEngine {
     this.maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
     this.maxSmallRequestBytes = options.maxSmallRequestBytes ?? 64 * 1024;
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
-    this.eventStore = options.eventStore === false ? undefined : (options.eventStore ?? new InMemoryEventStore());
+    const backend = options.cluster;
+    this.eventStore = options.eventStore === false ? undefined : (backend?.events ?? options.eventStore ?? new InMemoryEventStore());
     this.retryMs = options.retryMs ?? 1000;
     this.keepAliveMs = options.keepAliveMs ?? 15_000;
     this.maxStreamBufferBytes = options.maxStreamBufferBytes ?? 8 * 1024 * 1024;
@@ -74,7 +80,8 @@ export class HttpEngine {
     this.principalOf = options.principal;
     this.legacySessions = new LegacySessions(this, options);
     this.stateless = new StatelessLegacy(this, options);
-    const bus = options.bus;
+    this.cluster = backend && !backend.local ? joinCluster(this, backend, this.legacySessions.idleMs) : undefined;
+    const bus = this.cluster ? undefined : options.bus;
     const local = (e: BusEvent): void => {
       if (e.type === 'listChanged') server.notifyListChanged(e.kind);
       else server.notifyResourceUpdated(e.uri);
@@ -119,6 +126,8 @@ export class HttpEngine {
     this.#closed = true;
     this.#unsubscribe?.();
     this.legacySessions.close();
+    this.cluster?.close();
+    if (this.cluster) this.server.setRelay(undefined);
     this.stateless.close();
   }
 
@@ -146,7 +155,7 @@ export class HttpEngine {
         return;
       case 'DELETE':
         if (!this.legacy || !this.sessionful) break;
-        this.legacySessions.delete(req, res);
+        this.legacySessions.delete(req, res).catch((err: unknown) => this.#internal(res, err));
         return;
       default:
         break;
@@ -217,7 +226,8 @@ export class HttpEngine {
       return;
     }
     if (sid !== undefined && this.legacy) {
-      this.legacySessions.post(req, res, body, kind);
+      const pending = this.legacySessions.post(req, res, body, kind);
+      if (pending) await pending;
       return;
     }
     if (this.legacy && (kind === MessageKind.Request || kind === MessageKind.Notification) && (body as JsonRpcRequest).method === 'initialize') {
@@ -247,4 +257,27 @@ export class HttpEngine {
       ),
     );
   }
+}
+
+/**
+ * Makes the engine one node of a cluster: the server's explicit notifications reach every node, tasks live
+ * in the shared store, and `requestState` must be signed with a key every node shares.
+ * @throws VeloError `VELO_INVALID_CONFIG` when the server still signs `requestState` with its random per-process key.
+ */
+function joinCluster(engine: HttpEngine, backend: ClusterBackend, idleMs: number): ClusterLink {
+  const server = engine.server;
+  if (engine.modern && server.requestStateKeyIsRandom) {
+    throw new VeloError(
+      'VELO_INVALID_CONFIG',
+      'a multi-node setup needs one requestState key on every node: set --state-secret (or VELOMCP_STATE_SECRET, at least 32 bytes) or McpServerOptions.requestState.key',
+    );
+  }
+  try {
+    server.setTaskStore(backend.tasks);
+  } catch {
+    // Tasks already ran in this process with their own store; they stay there.
+  }
+  const link = new ClusterLink(engine, backend, idleMs);
+  server.setRelay((event) => void backend.bus.send(ALL_NODES, { type: 'server', event }));
+  return link;
 }

@@ -3,6 +3,7 @@
  * JSON or SSE per POST, the standalone GET stream, and events kept for `Last-Event-ID` resumption
  * (`basic/transports.mdx`, "Resumability and Redelivery").
  */
+import type { ClusterSessionRecord, NodeId } from '../../cluster/types.js';
 import type { JsonRpcId } from '../../jsonrpc/message.js';
 import type { ConnectionSink, ServerConnection } from '../../server/connection.js';
 import type { HttpEngine } from './engine.js';
@@ -21,6 +22,8 @@ export class LegacyStream {
   sse: SseWriter | undefined;
   /** 0 nothing sent yet, 1 streaming, 2 complete. */
   state = 0;
+  /** Cluster: the node that resumed this stream with `Last-Event-ID` and gets its later events forwarded. */
+  watcher: NodeId | undefined;
   #head: string | undefined;
 
   constructor(session: Session, streamId: string, res: ResponsePort, batch: boolean, extraHeaders: OutHeaders) {
@@ -54,7 +57,7 @@ export class LegacyStream {
       this.state = 1;
       if (this.res) {
         this.sse = new SseWriter(this.res.openStream({ ...SSE_BASE, ...this.extraHeaders }), engine.keepAliveMs);
-        this.session.prime(this.sse, this.streamId);
+        this.session.prime(this.sse, this.streamId, this.pending);
       }
     }
     this.session.emit(this.streamId, message, () => this.sse, () => {
@@ -64,6 +67,7 @@ export class LegacyStream {
 
   finish(): void {
     this.state = 2;
+    if (this.watcher !== undefined) this.session.engine.cluster?.endWatch(this);
     this.session.streamDone(this);
     if (this.sse) {
       this.sse.end();
@@ -96,6 +100,16 @@ export class Session implements ConnectionSink {
   readonly client: string;
   readonly createdAt = Date.now();
   conn!: ServerConnection;
+  /** Cluster: this node's copy of the shared record. */
+  record: ClusterSessionRecord | undefined;
+  /** Cluster: streams produced on other nodes and resumed here, by stream id. */
+  remote: Map<string, { w: SseWriter; last: number }> | undefined;
+  /** Created here by `initialize` (counts towards the client's quota), not rebuilt from the record. */
+  counted = false;
+  /** When activity was last written to the session store (ms). */
+  touchedAt = 0;
+  /** Messages held while the record is being written (before `initialize` is answered). */
+  held: [string, JsonRpcId | undefined][] | undefined;
   // Created on first use and released when empty: an idle session holds no collections.
   #streams: Map<JsonRpcId, LegacyStream> | undefined;
   #byStreamId: Map<string, LegacyStream> | undefined;
@@ -142,7 +156,9 @@ export class Session implements ConnectionSink {
   }
 
   newStream(res: ResponsePort, batch: boolean, extraHeaders: OutHeaders): LegacyStream {
-    const s = new LegacyStream(this, `${this.id}.${this.#nextStream++}`, res, batch, extraHeaders);
+    const cluster = this.engine.cluster;
+    const n = this.#nextStream++;
+    const s = new LegacyStream(this, cluster ? `${this.id}.${cluster.nodeId}.${n}` : `${this.id}.${n}`, res, batch, extraHeaders);
     this.byStreamId.set(s.streamId, s);
     this.openHttp++;
     res.onAbort(() => s.detach());
@@ -162,6 +178,10 @@ export class Session implements ConnectionSink {
   }
 
   send(message: string, related?: JsonRpcId): void {
+    if (this.held) {
+      this.held.push([message, related]);
+      return;
+    }
     if (message.charCodeAt(0) === 91 /* [ */) {
       // A batch answer: `related` is its first request's id, which finds the batch's own stream.
       const s = related === undefined ? this.anonymousBatch : this.#streams?.get(related);
@@ -172,6 +192,8 @@ export class Session implements ConnectionSink {
       return;
     }
     if (related === undefined) {
+      // Cluster: session-level messages go to the node holding the GET stream.
+      if (this.engine.cluster?.relayNotification(this, message)) return;
       this.emit(this.standaloneId, message, () => this.standalone, undefined);
       return;
     }
@@ -195,7 +217,7 @@ export class Session implements ConnectionSink {
     if (s.state === 0) {
       s.state = 1;
       s.sse = new SseWriter(s.res.openStream({ ...SSE_BASE, ...s.extraHeaders }), this.engine.keepAliveMs);
-      this.prime(s.sse, s.streamId);
+      this.prime(s.sse, s.streamId, s.pending);
     }
     const w = s.sse;
     // After the events written so far (the store may be asynchronous), end the HTTP response.
@@ -208,11 +230,15 @@ export class Session implements ConnectionSink {
     return true;
   }
 
-  /** Sends the priming event (an id with empty data) and `retry:` on resumable revisions (2025-03-26+: SSE event ids exist there; an id-only event is valid SSE). */
-  prime(w: SseWriter, streamId: string): void {
+  /**
+   * Sends the priming event (an id with empty data) and `retry:` on resumable revisions (2025-03-26+: SSE
+   * event ids exist there; an id-only event is valid SSE). In a cluster the stored priming event also
+   * names the stream's requests, so a node resuming it after its producer died can fail them.
+   */
+  prime(w: SseWriter, streamId: string, pending?: ReadonlySet<JsonRpcId>): void {
     const store = this.engine.eventStore;
     if (!store || (this.protocolVersion ?? '') < '2025-03-26') return;
-    this.emit(streamId, '', () => w, undefined);
+    this.emit(streamId, this.engine.cluster && pending ? primingMarker(pending) : '', () => w, undefined);
   }
 
   /** Stores an event (when resumable) and writes it to whatever writer is attached then, in order. */
@@ -221,13 +247,14 @@ export class Session implements ConnectionSink {
     const write = (id: string | undefined): void => {
       const w = writer();
       if (w) {
-        const ok = message === '' ? w.raw(`id: ${id}\nretry: ${this.engine.retryMs}\ndata: \n\n`) : w.event(message, id);
+        const ok = isPriming(message) ? w.raw(`id: ${id}\nretry: ${this.engine.retryMs}\ndata: \n\n`) : w.event(message, id);
         if (!ok) this.#overflow(streamId);
       }
+      if (id !== undefined) this.engine.cluster?.forward(this, streamId, id, message);
       after?.();
     };
     if (!store) {
-      if (message !== '') write(undefined);
+      if (!isPriming(message)) write(undefined);
       else after?.();
       return;
     }
@@ -251,10 +278,22 @@ export class Session implements ConnectionSink {
     this.byStreamId.get(streamId)?.detach();
   }
 
-  end(): void {
+  /** Runs `step` after the event writes queued so far (immediately when none is pending). */
+  sequence(step: () => unknown): void {
+    if (this.#chain) this.#chain = this.#chain.then(step).then(() => undefined, () => undefined);
+    else {
+      const out = step();
+      if (out instanceof Promise) this.#chain = out.then(() => undefined, () => undefined);
+    }
+  }
+
+  /** Ends the session here; `forget` false keeps its events (a cluster node dropping only its copy). */
+  end(forget = true): void {
     if (this.ended) return;
     this.ended = true;
     this.conn.close();
+    if (this.remote) for (const r of this.remote.values()) r.w.end();
+    this.remote = undefined;
     for (const s of this.byStreamId.values()) {
       s.sse?.end();
       s.detach();
@@ -262,11 +301,21 @@ export class Session implements ConnectionSink {
     this.standalone?.end();
     this.standalone = undefined;
     const store = this.engine.eventStore;
-    if (store?.deleteStream) {
+    if (forget && store?.deleteStream && !this.engine.cluster) {
       for (const sid of this.byStreamId.keys()) void store.deleteStream(sid);
       void store.deleteStream(this.standaloneId);
     }
     this.byStreamId.clear();
     this.streams.clear();
   }
+}
+
+/** True for a stored priming event: empty, or (cluster) a NUL-led marker naming the stream's requests. */
+export function isPriming(message: string): boolean {
+  return message === '' || message.charCodeAt(0) === 0;
+}
+
+/** The stored priming event of a cluster stream: NUL, then the JSON array of its request ids. */
+export function primingMarker(pending: ReadonlySet<JsonRpcId>): string {
+  return `\u0000${JSON.stringify([...pending])}`;
 }

@@ -4,11 +4,13 @@
  * it with `Mcp-Session-Id`.
  */
 import { randomUUID } from 'node:crypto';
+import type { ClusterSessionRecord } from '../../cluster/types.js';
+import type { LegacySessionChange } from '../../server/connection.js';
 import { ErrorCode } from '../../jsonrpc/codes.js';
 import { MessageKind, messageKind, recoverableId, invalidMessageError, serializeError, type JsonRpcId, type JsonRpcRequest } from '../../jsonrpc/message.js';
 import { LEGACY_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
 import type { HttpEngine } from './engine.js';
-import { Session } from './legacy-session.js';
+import { isPriming, Session } from './legacy-session.js';
 import type { HttpHandlerOptions } from './options.js';
 import type { RequestPort, ResponsePort } from './ports.js';
 import { SseWriter } from './sse-writer.js';
@@ -36,7 +38,7 @@ export class LegacySessions {
     this.idleMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
     this.maxPerClient = options.maxSessionsPerClient ?? 1000;
     this.graceMs = options.uninitializedSessionGraceMs ?? 10_000;
-    this.sessionStore = options.sessionStore ?? new InMemorySessionStore({ maxSessions: this.maxSessions });
+    this.sessionStore = options.cluster?.sessions ?? options.sessionStore ?? new InMemorySessionStore({ maxSessions: this.maxSessions });
   }
 
   /** Starts the idle sweeper (only when the engine serves sessions). */
@@ -46,22 +48,47 @@ export class LegacySessions {
     this.#sweeper.unref();
   }
 
-  /** Ends idle sessions that have no work in flight. */
+  /**
+   * Ends idle sessions that have no work in flight. In a cluster a copy idle here may be busy elsewhere:
+   * it is ended everywhere only when the shared record is idle (or gone) too, else just dropped here.
+   */
   sweep(now = Date.now()): void {
+    const link = this.#engine.cluster;
     for (const s of this.sessions.values()) {
-      if (!s.busy && now - s.lastSeen >= this.idleMs) this.endSession(s);
+      if (s.busy || now - s.lastSeen < this.idleMs) continue;
+      if (!link) {
+        this.endSession(s);
+        continue;
+      }
+      void Promise.resolve(this.sessionStore.get(s.id)).then((r) => {
+        if (s.busy || s.ended) return;
+        if (r && now - r.lastSeenAt < this.idleMs) this.dropLocal(s);
+        else this.endSession(s);
+      });
     }
   }
 
+  #forgetLocal(s: Session): void {
+    if (this.sessions.get(s.id) !== s) return;
+    this.sessions.delete(s.id);
+    if (!s.counted) return;
+    const n = (this.#perClient.get(s.client) ?? 1) - 1;
+    if (n <= 0) this.#perClient.delete(s.client);
+    else this.#perClient.set(s.client, n);
+  }
+
+  /** Ends a session everywhere (DELETE, idle expiry, eviction). */
   endSession(s: Session): void {
-    if (this.sessions.get(s.id) === s) {
-      this.sessions.delete(s.id);
-      const n = (this.#perClient.get(s.client) ?? 1) - 1;
-      if (n <= 0) this.#perClient.delete(s.client);
-      else this.#perClient.set(s.client, n);
-    }
+    this.#forgetLocal(s);
     s.end();
     void this.sessionStore.delete(s.id);
+    this.#engine.cluster?.ended(s.id);
+  }
+
+  /** Cluster: drops this node's copy of a session that lives on (or ended elsewhere); its events stay. */
+  dropLocal(s: Session): void {
+    this.#forgetLocal(s);
+    s.end(false);
   }
 
   /** Ends every session and stops the sweeper. */
@@ -77,13 +104,20 @@ export class LegacySessions {
     return `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(v)} (supported: ${LEGACY_PROTOCOL_VERSIONS.join(', ')})`;
   }
 
-  #lookup(req: RequestPort, res: ResponsePort, id: JsonRpcId | null): Session | undefined {
+  /** The session a request names; synchronous when this node holds it, a promise when it must be loaded. */
+  #lookup(req: RequestPort, res: ResponsePort, id: JsonRpcId | null): Session | undefined | Promise<Session | undefined> {
     const sid = req.header('mcp-session-id');
     if (sid === undefined) {
       res.respond(400, JSON_HEADERS, errorBody(id, -32000, 'Bad Request: Mcp-Session-Id header is required'));
       return undefined;
     }
     const s = this.sessions.get(sid);
+    const link = this.#engine.cluster;
+    if (!s && link) return link.load(sid).then((loaded) => this.#admit(req, res, id, loaded));
+    return this.#admit(req, res, id, s);
+  }
+
+  #admit(req: RequestPort, res: ResponsePort, id: JsonRpcId | null, s: Session | undefined): Session | undefined {
     // A session answers only to the principal that created it; to anyone else it does not exist.
     if (!s || s.ended || s.principal !== (this.#engine.principalOf?.(req.raw) ?? '')) {
       res.respond(404, JSON_HEADERS, errorBody(id, -32001, 'Session not found'));
@@ -94,8 +128,14 @@ export class LegacySessions {
       res.respond(400, JSON_HEADERS, errorBody(id, -32000, problem));
       return undefined;
     }
-    s.lastSeen = Date.now();
-    void this.sessionStore.touch(s.id, s.lastSeen);
+    const now = Date.now();
+    s.lastSeen = now;
+    const link = this.#engine.cluster;
+    // In a cluster activity is written at most every touchEveryMs per session: no store round trip per call.
+    if (!link || now - s.touchedAt >= link.touchEveryMs) {
+      s.touchedAt = now;
+      void this.sessionStore.touch(s.id, now);
+    }
     return s;
   }
 
@@ -117,36 +157,76 @@ export class LegacySessions {
     }
     let wait: number | undefined;
     if (this.sessions.size >= this.maxSessions) wait = this.#evictOne(undefined);
-    const sid = randomUUID();
-    const now = Date.now();
-    const added = this.sessions.size < this.maxSessions && (await this.sessionStore.add({ id: sid, protocolVersion: '', createdAt: now, lastSeenAt: now }));
-    if (!added) {
-      res.respond(503, { ...JSON_HEADERS, 'retry-after': String(wait ?? Math.ceil(this.graceMs / 1000)) }, errorBody(id, -32000, 'Service Unavailable: the session table is full'));
+    const full = (): void => res.respond(503, { ...JSON_HEADERS, 'retry-after': String(wait ?? Math.ceil(this.graceMs / 1000)) }, errorBody(id, -32000, 'Service Unavailable: the session table is full'));
+    if (this.sessions.size >= this.maxSessions) {
+      full();
       return;
     }
+    if (!('id' in msg)) {
+      // A notification cannot open a session: nothing is recorded.
+      res.respond(202, {}, '');
+      return;
+    }
+    const sid = randomUUID();
+    const link = this.#engine.cluster;
     const session = new Session(this.#engine, sid, principal, client);
-    // Server→client request ids are random: a session's pending requests cannot be guessed from outside it.
-    session.conn = this.#engine.server.connect(session, { sessionId: sid, modern: false, principal, transport: 'http', outbound: { nextId: () => randomUUID() } });
+    // Server→client request ids are random (a session's pending requests cannot be guessed from outside it);
+    // in a cluster they start with this node's id, so an answer arriving at another node is routed here.
+    session.conn = this.#engine.server.connect(session, {
+      sessionId: sid,
+      modern: false,
+      principal,
+      transport: 'http',
+      outbound: { nextId: link ? link.nextId : randomUUID },
+      ...(link ? { fanout: false, onSessionChange: (c: LegacySessionChange) => link.changed(session, c) } : {}),
+    });
+    session.counted = true;
     this.sessions.set(sid, session);
     this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
-    if (!('id' in msg)) {
-      res.respond(202, {}, '');
-      session.conn.receive(msg);
-      this.endSession(session);
-      return;
-    }
     const stream = session.newStream(res, false, { 'mcp-session-id': sid });
     stream.pending.add(msg.id);
     session.streams.set(msg.id, stream);
+    // The answer waits until the record is stored: any node must find the session the client learns of.
+    session.held = [];
     session.conn.receive(msg);
-    const negotiated = session.conn.session?.protocolVersion;
-    if (negotiated === undefined) this.endSession(session);
-    else {
-      const rec = await this.sessionStore.get(sid);
-      if (rec) {
-        rec.protocolVersion = negotiated;
+    const held = session.held;
+    const negotiated = session.conn.session;
+    let added = false;
+    if (negotiated) {
+      const now = Date.now();
+      const record: ClusterSessionRecord = {
+        id: sid,
+        protocolVersion: negotiated.protocolVersion,
+        createdAt: now,
+        lastSeenAt: now,
+        principal,
+        client,
+        clientCapabilities: negotiated.clientCapabilities,
+        ...(negotiated.clientInfo === undefined ? {} : { clientInfo: negotiated.clientInfo }),
+        subscriptions: [],
+        initialized: false,
+        revision: 0,
+      };
+      if (link) session.record = record;
+      try {
+        added = await this.sessionStore.add(record);
+      } catch (err) {
+        session.held = undefined;
+        this.#forgetLocal(session);
+        session.end();
+        throw err;
+      }
+      if (!added) {
+        session.held = undefined;
+        this.#forgetLocal(session);
+        session.end();
+        full();
+        return;
       }
     }
+    session.held = undefined;
+    for (const [m, r] of held) session.send(m, r);
+    if (!added) this.endSession(session);
   }
 
   /**
@@ -175,10 +255,14 @@ export class LegacySessions {
   }
 
   /** Serves a POST that carries `Mcp-Session-Id`. */
-  post(req: RequestPort, res: ResponsePort, body: unknown, kind: number): void {
+  post(req: RequestPort, res: ResponsePort, body: unknown, kind: number): void | Promise<void> {
     const id = kind === MessageKind.Request ? (body as JsonRpcRequest).id : null;
-    const session = this.#lookup(req, res, id);
-    if (!session) return;
+    const found = this.#lookup(req, res, id);
+    if (found instanceof Promise) return found.then((s) => s && this.#serve(res, s, body, kind));
+    if (found) this.#serve(res, found, body, kind);
+  }
+
+  #serve(res: ResponsePort, session: Session, body: unknown, kind: number): void {
     const conn = session.conn;
     if (Array.isArray(body)) {
       if (session.protocolVersion !== '2025-03-26' || body.length === 0) {
@@ -241,8 +325,10 @@ export class LegacySessions {
       case MessageKind.Notification:
       case MessageKind.Success:
       case MessageKind.Error:
-        // Notifications, and the client's answers to our server→client requests.
+        // Notifications, and the client's answers to our server→client requests (in a cluster, answers to
+        // another node's requests go there, and cancellation and progress go everywhere).
         res.respond(202, {}, '');
+        if (this.#engine.cluster?.routeClientMessage(session, body)) return;
         conn.receive(body);
         return;
       default:
@@ -256,14 +342,15 @@ export class LegacySessions {
       res.respond(406, JSON_HEADERS, errorBody(null, -32000, 'Not Acceptable: Accept must include text/event-stream'));
       return;
     }
-    const session = this.#lookup(req, res, null);
+    const session = await this.#lookup(req, res, null);
     if (!session) return;
     const last = req.header('last-event-id');
     const store = this.#engine.eventStore;
     if (last !== undefined && store) {
       const replayed: [string, string][] = [];
       const streamId = await store.replayEventsAfter(last, (eid, m) => void replayed.push([eid, m]));
-      const target = streamId === undefined ? undefined : streamId === session.standaloneId ? 'standalone' : session.byStreamId.get(streamId);
+      const link = this.#engine.cluster;
+      const target = streamId === undefined ? undefined : streamId === session.standaloneId ? 'standalone' : (session.byStreamId.get(streamId) ?? (link && streamId.startsWith(`${session.id}.`) ? 'remote' : undefined));
       if (target === undefined || session.ended) {
         res.respond(404, JSON_HEADERS, errorBody(null, -32000, 'Not Found: unknown or expired Last-Event-ID for this session'));
         return;
@@ -273,9 +360,18 @@ export class LegacySessions {
         return;
       }
       const w = new SseWriter(res.openStream(SSE_BASE), this.#engine.keepAliveMs);
-      for (const [eid, m] of replayed) if (m !== '' && !w.event(m, eid)) break;
+      for (const [eid, m] of replayed) if (!isPriming(m) && !w.event(m, eid)) break;
       if (target === 'standalone') this.#attachStandalone(session, res, w);
-      else if (target.state === 2) {
+      else if (target === 'remote') {
+        // Produced on another node: it forwards the rest (or, when it died, the stream's requests fail).
+        session.openHttp++;
+        res.onAbort(() => {
+          w.stop();
+          session.remote?.delete(streamId as string);
+          session.httpDone();
+        });
+        link?.resumeRemote(session, streamId as string, w, replayed, last);
+      } else if (target.state === 2) {
         w.end();
         session.byStreamId.delete(target.streamId);
       } else {
@@ -299,16 +395,22 @@ export class LegacySessions {
   #attachStandalone(session: Session, res: ResponsePort, w: SseWriter): void {
     session.standalone = w;
     session.openHttp++;
+    const link = this.#engine.cluster;
+    // In a cluster the node holding the GET stream delivers the session's notifications.
+    link?.holdStream(session, true);
     res.onAbort(() => {
       w.stop();
-      if (session.standalone === w) session.standalone = undefined;
+      if (session.standalone === w) {
+        session.standalone = undefined;
+        if (link && !session.ended) link.holdStream(session, false);
+      }
       session.httpDone();
     });
   }
 
-  /** Serves DELETE: ends the session. */
-  delete(req: RequestPort, res: ResponsePort): void {
-    const session = this.#lookup(req, res, null);
+  /** Serves DELETE: ends the session (everywhere). */
+  async delete(req: RequestPort, res: ResponsePort): Promise<void> {
+    const session = await this.#lookup(req, res, null);
     if (!session) return;
     this.endSession(session);
     res.respond(200, {}, '');

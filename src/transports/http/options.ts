@@ -1,6 +1,7 @@
 /**
  * The options of the Streamable HTTP handlers (`createHttpHandler`, `createFetchHandler`, `serveHttp`).
  */
+import type { ClusterBackend } from '../../cluster/types.js';
 import type { ClientCapabilities } from '../../protocol/types.js';
 import type { EventStore, InMemoryEventStore, InMemorySessionStore, NotificationBus, SessionStore } from './stores.js';
 
@@ -66,6 +67,14 @@ export interface HttpHandlerOptions {
   eventStore?: EventStore | false;
   /** Fans `notify*` calls out to every process. Default: none (notifications stay in this process). */
   bus?: NotificationBus;
+  /**
+   * Serve as one node of a cluster (`velomcp/cluster`; docs/scaling.md): legacy sessions, events, tasks and
+   * notifications go through the backend's shared seams, so any node serves any request of any session.
+   * Replaces `sessionStore`, `eventStore` and `bus`. A backend with `local: true` only supplies the stores.
+   * @throws VeloError `VELO_INVALID_CONFIG` (when the handler is created) if the server signs `requestState`
+   *   with its random per-process key.
+   */
+  cluster?: ClusterBackend;
   /** The SSE `retry:` value sent with the priming event, in ms. Default 1000. */
   retryMs?: number;
   /** Interval of `:` keep-alive comments on open SSE streams, in ms; 0 turns them off. Default 15 000. */
