@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { McpClient } from '../../src/client/index.js';
-import { dropPrefix, testPrefix, until } from '../redis/helpers.js';
+import { dropPrefix, testPrefix } from '../redis/helpers.js';
 import { CLUSTER_SERVER, startCluster, type Cluster } from './harness.js';
 
 const REDIS = 'redis://127.0.0.1:6379/3';
@@ -70,7 +70,6 @@ async function taskUntil(taskId: string, ok: (t: any) => boolean, ms = 10_000): 
 
 describe('2026-07-28 through nginx over 3 Redis-backed nodes', () => {
   test('velomcp client: MRTR rounds answered by different nodes all succeed (requestState sealed on one opens on another)', async () => {
-    const notes: ServerNotification[] = [];
     const client = new McpClient(
       { name: 'modern', version: '1.0.0' },
       {
