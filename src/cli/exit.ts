@@ -7,9 +7,10 @@ import { VeloError } from '../jsonrpc/errors.js';
 /**
  * Exit codes of `velomcp serve`: 0 stopped normally (end of stdin, SIGTERM, SIGINT); 1 an unexpected
  * internal error; 2 usage or configuration (bad flag, bad `PORT`); 3 the server module (missing, fails to
- * load, exports no server, its factory threw); 4 cannot listen (address in use, permission denied).
+ * load, exports no server, its factory threw); 4 cannot listen (address in use, permission denied); 5 a
+ * shared-state backend (`--redis`) is unreachable.
  */
-export const ServeExit = { ok: 0, internal: 1, usage: 2, module: 3, listen: 4 } as const;
+export const ServeExit = { ok: 0, internal: 1, usage: 2, module: 3, listen: 4, backend: 5 } as const;
 
 /** A failure as the CLI reports it: the exit code and the one line printed after `velomcp: `. */
 export interface CliFailure {
@@ -26,7 +27,7 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
 /** Maps an error thrown while starting a server to its exit code and one-line message. */
 export function describeServeFailure(err: unknown): CliFailure {
   if (err instanceof VeloError) {
-    return { code: err.code === 'VELO_INVALID_MODULE' ? ServeExit.module : ServeExit.usage, message: err.message };
+    return { code: err.code === 'VELO_INVALID_MODULE' ? ServeExit.module : err.code === 'VELO_BACKEND_UNAVAILABLE' ? ServeExit.backend : ServeExit.usage, message: err.message };
   }
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   const listen = typeof e?.code === 'string' && e.syscall === 'listen' ? LISTEN_ERRORS[e.code] : undefined;

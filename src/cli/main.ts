@@ -24,6 +24,7 @@ import { serveWebSocket } from '../transports/ws/server.js';
 import { setUpObservability, type ObservabilityFlags } from '../observability/serve.js';
 import { describeServeFailure, exitWith, ServeExit } from './exit.js';
 import { loadServerModule } from './load-server.js';
+import { redisBackendFromFlags, type RedisFlags } from './redis.js';
 import { configureSharedWorkerPool } from '../exec/pool.js';
 import cluster from 'node:cluster';
 import { attachServer } from '../cluster/attach.js';
@@ -50,7 +51,7 @@ export function portFromEnv(env: NodeJS.ProcessEnv = process.env): number | unde
   return n;
 }
 
-interface ServeOptions extends ObservabilityFlags {
+interface ServeOptions extends ObservabilityFlags, RedisFlags {
   stdio?: boolean;
   http?: boolean;
   ws?: boolean;
@@ -99,9 +100,11 @@ function positiveInt(v: string): number {
 async function serveOverHttp(modulePath: string, options: ServeOptions): Promise<void> {
   const server = await loadServer(modulePath);
   const envPort = portFromEnv();
+  const redisCluster = worker ? undefined : await redisBackendFromFlags(options);
   const observability = await setUpObservability(options, true);
   const port = options.port ?? envPort ?? 3000;
   const http = {
+    ...(redisCluster && { cluster: redisCluster }),
     ...(observability.httpRoutes && { routes: observability.httpRoutes }),
     host: '127.0.0.1',
     port,
@@ -137,6 +140,7 @@ async function serveOverHttp(modulePath: string, options: ServeOptions): Promise
   onStop(async () => {
     server.close();
     await drain();
+    await redisCluster?.close();
   });
 }
 
@@ -166,6 +170,9 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
     });
   }
   if (options.ws && options.tcp) throw new VeloError('VELO_INVALID_CONFIG', 'choose either --ws or --tcp');
+  if (options.redis !== undefined && !(options.http && !options.stdio && !options.ws && !options.tcp)) {
+    throw new VeloError('VELO_INVALID_CONFIG', '--redis applies to --http only');
+  }
   if (options.stateSecret !== undefined) {
     if (Buffer.byteLength(options.stateSecret) < 32) throw new VeloError('VELO_INVALID_CONFIG', '--state-secret must be at least 32 bytes');
     process.env[STATE_SECRET_ENV] = options.stateSecret;
@@ -238,6 +245,8 @@ program
     if (!Number.isInteger(n) || n < 0 || n > 19) throw new InvalidArgumentError('must be an integer from 0 to 19');
     return n;
   })
+  .option('--redis <url>', 'with --http: be one node of a cluster sharing sessions, events, notifications and tasks through Redis (redis://host:port/db; docs/scaling.md)')
+  .option('--redis-prefix <prefix>', 'with --redis: prefix of every Redis key and channel (default velomcp:)')
   .option('--metrics [port]', 'expose Prometheus /metrics, /healthz and /readyz: on the MCP HTTP server, or on their own 127.0.0.1 port (free one when none given)', parsePort)
   .option('--metrics-token <token>', 'require Authorization: Bearer <token> on /metrics (default: $VELOMCP_METRICS_TOKEN)')
   .option('--dashboard [port]', 'serve the live dashboard on its own 127.0.0.1 port (free one when none given)', parsePort)

@@ -76,7 +76,8 @@ export type VeloErrorCode =
   | 'VELO_WORKFLOW_PARAMS'
   | 'VELO_WORKFLOW_TEMPLATE'
   | 'VELO_WORKFLOW_STEP_FAILED'
-  | 'VELO_UNAUTHORIZED';
+  | 'VELO_UNAUTHORIZED'
+  | 'VELO_BACKEND_UNAVAILABLE';
 
 /** A local failure with a stable string code; never sent on the wire. */
 export class VeloError extends Error {
