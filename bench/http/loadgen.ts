@@ -144,14 +144,14 @@ export type Outcome<S> =
   /** The server started but the run failed (stall, crash). */
   | { kind: 'failed'; reason: string; errors: number };
 
-interface Exchange {
+export interface Exchange {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
 }
 
 /** One POST; `done` is called exactly once. */
-function post(agent: http.Agent, port: number, headers: OutgoingHttpHeaders, body: string, timeoutMs: number, done: (err: Error | undefined, ex: Exchange | undefined) => void): http.ClientRequest {
+export function post(agent: http.Agent, port: number, headers: OutgoingHttpHeaders, body: string, timeoutMs: number, done: (err: Error | undefined, ex: Exchange | undefined) => void): http.ClientRequest {
   let called = false;
   const finish = (err: Error | undefined, ex: Exchange | undefined): void => {
     if (called) return;
@@ -173,14 +173,14 @@ function post(agent: http.Agent, port: number, headers: OutgoingHttpHeaders, bod
   return req;
 }
 
-function postAsync(agent: http.Agent, port: number, headers: OutgoingHttpHeaders, body: string, timeoutMs: number): Promise<Exchange> {
+export function postAsync(agent: http.Agent, port: number, headers: OutgoingHttpHeaders, body: string, timeoutMs: number): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     post(agent, port, headers, body, timeoutMs, (err, ex) => (err ? reject(err) : resolve(ex as Exchange)));
   });
 }
 
 /** The JSON-RPC message of a response body: plain JSON, or the last `data:` event of an SSE body. */
-function messageOf(ex: Exchange): Record<string, any> | undefined {
+export function messageOf(ex: Exchange): Record<string, any> | undefined {
   const ctype = String(ex.headers['content-type'] ?? '');
   let text = ex.body;
   if (ctype.includes('text/event-stream')) {
@@ -195,7 +195,7 @@ function messageOf(ex: Exchange): Record<string, any> | undefined {
   }
 }
 
-function headersFor(era: Era, body: string, sessionId: string | undefined, method: string, name?: string): OutgoingHttpHeaders {
+export function headersFor(era: Era, body: string, sessionId: string | undefined, method: string, name?: string): OutgoingHttpHeaders {
   const h: OutgoingHttpHeaders = {
     'content-type': 'application/json',
     accept: ACCEPT,
@@ -225,7 +225,7 @@ function short(s: string, max = 300): string {
  * Opens one legacy session: `initialize` (2025-11-25) then
  * `notifications/initialized`; resolves with the `Mcp-Session-Id`.
  */
-async function openSession(agent: http.Agent, port: number, timeoutMs: number, id: number): Promise<string> {
+export async function openSession(agent: http.Agent, port: number, timeoutMs: number, id: number): Promise<string> {
   const init = JSON.stringify({
     jsonrpc: '2.0',
     id,

@@ -10,6 +10,7 @@
  *   velomcp proxy <config.json> [--http --port N]    serve a gateway of upstream servers (velomcp/orchestration)
  *   ... [--metrics [port]] [--metrics-token T] [--dashboard [port]] [--log-requests [level]]   operations (docs/operating.md)
  *   velomcp call <url> | -- <command...>              call a server once (see call.ts)
+ *   velomcp profile <module> [--workload echo] [--out DIR]  CPU profile, flame graph, heap summary, leak check (profile.ts)
  *
  * Failures are one line on stderr with an exit code from {@link ServeExit} (docs/cli.md).
  */
@@ -264,6 +265,7 @@ program
 (await import('./call.js')).registerCallCommand(program);
 (await import('./proxy.js')).registerProxyCommand(program, parsePort);
 (await import('./workflow.js')).registerWorkflowCommand(program);
+(await import('./profile.js')).registerProfileCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
