@@ -208,6 +208,7 @@ program
 (await import('./call.js')).registerCallCommand(program);
 (await import('./proxy.js')).registerProxyCommand(program, parsePort);
 (await import('./workflow.js')).registerWorkflowCommand(program);
+(await import('./bench.js')).registerBenchCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
