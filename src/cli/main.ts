@@ -266,6 +266,7 @@ program
 (await import('./proxy.js')).registerProxyCommand(program, parsePort);
 (await import('./workflow.js')).registerWorkflowCommand(program);
 (await import('./profile.js')).registerProfileCommand(program);
+(await import('./bench.js')).registerBenchCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
