@@ -2,6 +2,7 @@
  * `velomcp bench`: the workload list and the suite runner. Writes the JSON report (seed plan shape) to a
  * dated file under bench/results/ (never a baseline) and prints a table on stderr.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,18 @@ export type * from './types.js';
 /** Every workload of the suite, in table order. */
 export function allWorkloads(): Workload[] {
   return [...jsonrpcWorkloads(), ...schemaWorkloads(), ...serverWorkloads()];
+}
+
+/** The commit the checkout is at (`+dirty` with uncommitted changes), or `unknown` outside a git checkout. */
+export function checkoutCommit(): string {
+  try {
+    const opts = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'] };
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], opts).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Options of {@link runSuite}. */
@@ -60,6 +73,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ report: Su
       cpu_model: os.cpus()[0]?.model ?? 'unknown',
       loadavg_start: loadStart,
       loadavg_end: os.loadavg(),
+      commit: checkoutCommit(),
     },
     config: { rounds, scale, only: only ?? null },
     results,

@@ -95,6 +95,8 @@ export interface Environment {
   cpu_model: string;
   loadavg_start: number[];
   loadavg_end: number[];
+  /** `git rev-parse --short HEAD` of the checkout that ran, with `+dirty` when it had uncommitted changes; `unknown` outside git. */
+  commit: string;
 }
 
 /** A whole `velomcp bench` run. */
