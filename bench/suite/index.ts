@@ -12,12 +12,13 @@ import { jsonrpcWorkloads } from './workloads/jsonrpc.js';
 import { schemaWorkloads } from './workloads/schema.js';
 import { serverWorkloads } from './workloads/server.js';
 import { stateWorkloads } from './workloads/state.js';
+import { interactiveWorkloads } from './workloads/interactive.js';
 
 export type * from './types.js';
 
 /** Every workload of the suite, in table order. */
 export function allWorkloads(): Workload[] {
-  return [...jsonrpcWorkloads(), ...schemaWorkloads(), ...serverWorkloads(), ...stateWorkloads()];
+  return [...jsonrpcWorkloads(), ...schemaWorkloads(), ...serverWorkloads(), ...interactiveWorkloads(), ...stateWorkloads()];
 }
 
 /** The commit the checkout is at (`+dirty` with uncommitted changes), or `unknown` outside a git checkout. */

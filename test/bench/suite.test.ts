@@ -8,7 +8,8 @@ const EXPECTED = [
   'jsonrpc_decode_small', 'jsonrpc_encode_small', 'jsonrpc_decode_medium', 'jsonrpc_encode_medium', 'jsonrpc_decode_large', 'jsonrpc_encode_large',
   'schema_validate_5', 'schema_validate_20', 'schema_validate_100',
   'tool_call_simple', 'tool_call_medium', 'tool_call_complex',
-  'resources_list', 'resources_read',
+  'resources_list', 'resources_read', 'resources_subscribe_fanout',
+  'sampling_legacy', 'sampling_mrtr',
   'prompts_static', 'prompts_10_args', 'prompts_50_args',
   'registry_register', 'registry_lookup', 'registry_unregister', 'registry_bulk_remove',
   'outbound_correlate',
@@ -47,6 +48,17 @@ describe('velomcp bench suite', () => {
     }
     const pool = report.results.find((r) => r.workload_id === 'pool_checkout_checkin' && r.implementation === 'velomcp');
     assert.ok(Number(pool?.extra?.hit_rate) > 0.99, 'every checkout after the first ten is a hit');
+  });
+
+  test('sampling round trips (legacy request, MRTR) and subscription fan-out run against their peers, each checking the answer it gets', async () => {
+    const only = ['sampling_legacy', 'sampling_mrtr', 'resources_subscribe_fanout'];
+    const { report } = await runSuite({ only, rounds: 1, scale: 0.01 });
+    assert.deepEqual(report.results.map((r) => `${r.workload_id}:${r.implementation}`), [
+      'sampling_legacy:velomcp', 'sampling_legacy:sdk-v1', 'sampling_legacy:raw',
+      'sampling_mrtr:velomcp', 'sampling_mrtr:raw',
+      'resources_subscribe_fanout:velomcp', 'resources_subscribe_fanout:sdk-v1', 'resources_subscribe_fanout:raw',
+    ]);
+    for (const r of report.results) assert.ok(r.operations > 0 && r.latency_p50_us > 0, JSON.stringify(r));
   });
 
   test('the Redis session store workload runs against Redis database 6 (this test needs Redis at 127.0.0.1:6379)', async () => {
