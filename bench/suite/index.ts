@@ -13,12 +13,13 @@ import { schemaWorkloads } from './workloads/schema.js';
 import { serverWorkloads } from './workloads/server.js';
 import { stateWorkloads } from './workloads/state.js';
 import { interactiveWorkloads } from './workloads/interactive.js';
+import { transportWorkloads } from './workloads/transports.js';
 
 export type * from './types.js';
 
 /** Every workload of the suite, in table order. */
 export function allWorkloads(): Workload[] {
-  return [...jsonrpcWorkloads(), ...schemaWorkloads(), ...serverWorkloads(), ...interactiveWorkloads(), ...stateWorkloads()];
+  return [...jsonrpcWorkloads(), ...schemaWorkloads(), ...serverWorkloads(), ...interactiveWorkloads(), ...stateWorkloads(), ...transportWorkloads()];
 }
 
 /** The commit the checkout is at (`+dirty` with uncommitted changes), or `unknown` outside a git checkout. */

@@ -15,6 +15,7 @@ const EXPECTED = [
   'outbound_correlate',
   'session_store_memory', 'session_store_redis',
   'pool_checkout_checkin',
+  'transport_stdio', 'transport_tcp', 'transport_http', 'transport_ws', 'transport_sse',
 ];
 
 describe('velomcp bench suite', () => {
@@ -59,6 +60,19 @@ describe('velomcp bench suite', () => {
       'resources_subscribe_fanout:velomcp', 'resources_subscribe_fanout:sdk-v1', 'resources_subscribe_fanout:raw',
     ]);
     for (const r of report.results) assert.ok(r.operations > 0 && r.latency_p50_us > 0, JSON.stringify(r));
+  });
+
+  test('transport round trips over stdio, TCP, Streamable HTTP, WebSocket and legacy SSE reach a server child process and report its CPU', async () => {
+    const only = ['transport_stdio', 'transport_tcp', 'transport_http', 'transport_ws', 'transport_sse'];
+    const { report } = await runSuite({ only, rounds: 1, scale: 0.01 });
+    assert.deepEqual(report.results.map((r) => `${r.workload_id}:${r.implementation}`), [
+      'transport_stdio:velomcp', 'transport_stdio:sdk-v1', 'transport_stdio:raw',
+      'transport_tcp:velomcp', 'transport_tcp:raw',
+      'transport_http:velomcp', 'transport_http:sdk-v1', 'transport_http:raw',
+      'transport_ws:velomcp', 'transport_ws:raw',
+      'transport_sse:velomcp', 'transport_sse:sdk-v1', 'transport_sse:raw',
+    ]);
+    for (const r of report.results) assert.ok(r.operations > 0 && r.latency_p50_us > 0 && typeof r.server_cpu_us_per_op === 'number', JSON.stringify(r));
   });
 
   test('the Redis session store workload runs against Redis database 6 (this test needs Redis at 127.0.0.1:6379)', async () => {
