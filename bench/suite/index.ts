@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { progressBar } from '../load/progress.js';
 import { measureWorkload } from './measure.js';
 import type { SuiteReport, Workload, WorkloadResult } from './types.js';
 import { jsonrpcWorkloads } from './workloads/jsonrpc.js';
@@ -95,6 +96,25 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ report: Su
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   }
   return { report, file };
+}
+
+/**
+ * A cli-progress bar for {@link runSuite}'s `onProgress` (one stage per workload, in rounds × implementations),
+ * drawn on stderr only when it is a TTY.
+ */
+export function suiteProgress(stream: NodeJS.WriteStream = process.stderr): { onProgress: NonNullable<SuiteOptions['onProgress']>; stop(): void } {
+  const bar = progressBar(true, stream);
+  let current: string | undefined;
+  return {
+    onProgress: (workload, done, total) => {
+      if (workload !== current) {
+        current = workload;
+        bar.start(workload.padEnd(26), total, 'rounds');
+      }
+      bar.update(done, `${done}/${total}`);
+    },
+    stop: () => bar.stop(),
+  };
 }
 
 /** The result rows of a workload that did not run: identification, `operations: 0` and the reason. */
