@@ -136,6 +136,29 @@ export interface QueueEvent {
   readonly depth: number;
 }
 
+/**
+ * A circuit breaker changed state (`velomcp:orchestration:breaker`): the breaker of a mounted upstream, or of
+ * one of its tools. Published by `velomcp/orchestration` mounts.
+ */
+export interface BreakerEvent {
+  /** The mount prefix of the upstream. */
+  readonly upstream: string;
+  /** The upstream tool name for a per-tool breaker; undefined for the upstream's own breaker. */
+  readonly tool: string | undefined;
+  /** The new state. */
+  readonly state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+}
+
+/**
+ * One result-cache operation (`velomcp:orchestration:cache`): a lookup that hit or missed, a result stored, or
+ * a backend failure (the call ran uncached, or its result was not stored). Published by `ResultCache`.
+ */
+export interface CacheEvent {
+  /** The backend's name: `memory`, `sqlite`, `redis`, or a custom backend's. */
+  readonly backend: string;
+  readonly result: 'hit' | 'miss' | 'store' | 'error';
+}
+
 /** The channels, by stable name. */
 export const channels = {
   requestStart: diagnostics_channel.channel('velomcp:server:request:start'),
@@ -150,6 +173,8 @@ export const channels = {
   queue: diagnostics_channel.channel('velomcp:server:queue'),
   clientRequestStart: diagnostics_channel.channel('velomcp:client:request:start'),
   clientRequestEnd: diagnostics_channel.channel('velomcp:client:request:end'),
+  breaker: diagnostics_channel.channel('velomcp:orchestration:breaker'),
+  cache: diagnostics_channel.channel('velomcp:orchestration:cache'),
 } as const;
 
 /** Names of {@link channels}. */
@@ -169,6 +194,8 @@ export interface ChannelMessages {
   queue: QueueEvent;
   clientRequestStart: ClientRequestEvent;
   clientRequestEnd: ClientRequestEvent;
+  breaker: BreakerEvent;
+  cache: CacheEvent;
 }
 
 const noop = (): void => {};

@@ -14,6 +14,8 @@ export {
   type FanoutEvent,
   type HandlerLogEvent,
   type QueueEvent,
+  type BreakerEvent,
+  type CacheEvent,
   type RejectedMessageEvent,
   type RequestOutcome,
   type ServerRequestEvent,

@@ -39,6 +39,8 @@ type Labels<T extends string> = Partial<Record<T, string>>;
  * - `velomcp_sessions_active{transport}`, `velomcp_connections_active{transport}`, `velomcp_requests_in_flight{transport}`
  * - `velomcp_errors_total{error_type,mcp_method_name}`, `velomcp_rejected_messages_total{error_type,transport}`
  * - `velomcp_fanout_duration_seconds{mcp_method_name}`, `velomcp_fanout_recipients_total{mcp_method_name}`
+ * - `velomcp_breaker_state{upstream,tool}`, `velomcp_breaker_transitions_total{upstream,tool,state}`,
+ *   `velomcp_cache_operations_total{backend,result}` (orchestration mounts and result caches)
  */
 export class McpMetrics {
   /** The registry holding every metric (expose it with {@link McpMetrics.metrics} or {@link metricsHandler}). */
@@ -54,6 +56,9 @@ export class McpMetrics {
   readonly fanoutDuration: Histogram<'mcp_method_name'>;
   readonly fanoutRecipients: Counter<'mcp_method_name'>;
   readonly queueDepth: Gauge<'queue'>;
+  readonly breakerState: Gauge<'upstream' | 'tool'>;
+  readonly breakerTransitions: Counter<'upstream' | 'tool' | 'state'>;
+  readonly cacheOperations: Counter<'backend' | 'result'>;
   readonly #targets = new Set<string>();
   /** Histogram children (and the error counter child) by label key: label hashing happens once per series. */
   readonly #serverSeries = new Map<string, { histogram: HistogramSeries; errors: { inc(): void } | undefined }>();
@@ -111,8 +116,18 @@ export class McpMetrics {
 
     this.queueDepth = new Gauge({ name: 'velomcp_queue_depth', help: 'Items waiting in a work queue (admission, workers), as last published.', labelNames: ['queue'], registers });
 
+    this.breakerState = new Gauge({ name: 'velomcp_breaker_state', help: 'State of a circuit breaker of a mounted upstream (tool "" is the upstream\'s own): 0 closed, 1 half-open, 2 open.', labelNames: ['upstream', 'tool'], registers });
+    this.breakerTransitions = new Counter({ name: 'velomcp_breaker_transitions_total', help: 'Circuit breaker state changes, by the state entered.', labelNames: ['upstream', 'tool', 'state'], registers });
+    this.cacheOperations = new Counter({ name: 'velomcp_cache_operations_total', help: 'Result cache operations: hit, miss, store, error (backend failures).', labelNames: ['backend', 'result'], registers });
+
     this.#off = subscribe({
       queue: (e) => this.queueDepth.set({ queue: e.queue }, e.depth),
+      breaker: (e) => {
+        const tool = e.tool ?? '';
+        this.breakerState.set({ upstream: e.upstream, tool }, e.state === 'CLOSED' ? 0 : e.state === 'HALF_OPEN' ? 1 : 2);
+        this.breakerTransitions.inc({ upstream: e.upstream, tool, state: e.state });
+      },
+      cache: (e) => this.cacheOperations.inc({ backend: e.backend, result: e.result }),
       requestStart: (e) => void this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 0) + 1),
       requestEnd: (e) => this.#onServerEnd(e),
       requestRejected: (e) => this.rejected.inc({ error_type: String(e.error.code), transport: e.transport }),

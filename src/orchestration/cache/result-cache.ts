@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CallToolResult, ToolAnnotations } from '../../protocol/types.js';
+import { channels, type CacheEvent } from '../../observability/channels.js';
 import { MemoryCacheBackend } from './memory.js';
 import type { CacheBackend } from './types.js';
 
@@ -106,11 +107,13 @@ export class ResultCache {
     }
     if (text === undefined) {
       this.#misses++;
+      this.#publish('miss');
       return undefined;
     }
     try {
       const result = JSON.parse(text) as CallToolResult;
       this.#hits++;
+      this.#publish('hit');
       return result;
     } catch (err) {
       this.#fail(err, 'get');
@@ -124,6 +127,7 @@ export class ResultCache {
     try {
       await this.backend.set(key, JSON.stringify(result), ttlMs);
       this.#stores++;
+      this.#publish('store');
     } catch (err) {
       this.#fail(err, 'set');
     }
@@ -162,8 +166,14 @@ export class ResultCache {
     return tag;
   }
 
+  /** Publishes on `velomcp:orchestration:cache` when someone listens. */
+  #publish(result: CacheEvent['result']): void {
+    if (channels.cache.hasSubscribers) channels.cache.publish({ backend: this.backend.name, result } satisfies CacheEvent);
+  }
+
   #fail(err: unknown, op: 'get' | 'set'): void {
     this.#errors++;
+    this.#publish('error');
     this.#onError?.(err instanceof Error ? err : new Error(String(err)), op);
   }
 }

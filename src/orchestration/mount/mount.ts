@@ -22,6 +22,7 @@ import { InputRequiredSignal } from '../../server/input.js';
 import type { McpServer } from '../../server/mcp-server.js';
 import type { Registration } from '../../server/options.js';
 import { resolveCachePolicy, type ResultCache, type ToolCachePolicy } from '../cache/result-cache.js';
+import { channels, type BreakerEvent } from '../../observability/channels.js';
 import { ConnectionPool, type PoolOptions, type PoolStats } from '../pool/pool.js';
 import { isUpstreamFailure, UpstreamPolicy, type BreakerState, type ResilienceOptions } from '../resilience/policy.js';
 import { ToolBreakers, ToolCircuitOpenError, type ToolBreakerStats } from '../resilience/tool-breakers.js';
@@ -369,6 +370,7 @@ export class Mount {
   // ------------------------------------------------------------------ health
 
   #health(state: BreakerState): void {
+    if (channels.breaker.hasSubscribers) channels.breaker.publish({ upstream: this.prefix, tool: undefined, state } satisfies BreakerEvent);
     this.#options.onHealthChange?.(state);
     if (this.#closed) return;
     const drop = (this.#options.whenUnhealthy ?? 'drop') === 'drop';
@@ -393,6 +395,7 @@ export class Mount {
    * (calls fail at once until the probe).
    */
   #toolHealth(tool: string, state: BreakerState): void {
+    if (channels.breaker.hasSubscribers) channels.breaker.publish({ upstream: this.prefix, tool, state } satisfies BreakerEvent);
     this.#options.onToolHealthChange?.(tool, state);
     if (this.#closed || (this.#options.whenUnhealthy ?? 'drop') !== 'drop') return;
     const reg = this.#tools.get(`${this.prefix}${this.separator}${tool}`);
