@@ -218,6 +218,24 @@ describe('legacy-era tasks (2025-11-25): cancel, list, binding, limits, bad inpu
     await a.request('tasks/cancel', { taskId: task.taskId });
   });
 
+  test('closing a connection-bound session (no transport session id: stdio, WebSocket, TCP) cancels its running tasks: their ctx.signal aborts', async () => {
+    const probe = { aborted: 0 };
+    const s = server({ tasks: { maxLiveTasksPerPrincipal: 2 } }, probe);
+    const h = await session(s);
+    const done = await create(h, 'quick');
+    await h.request('tasks/result', { taskId: done.taskId });
+    await create(h, 'gate');
+    await create(h, 'gate');
+    h.conn.close();
+    await sleep(20);
+    assert.equal(probe.aborted, 2);
+    // The running count was released: a new session of the same principal may start two tasks again.
+    const next = await session(s);
+    await create(next, 'gate');
+    await create(next, 'gate');
+    next.conn.close();
+  });
+
   test('maxLiveTasksPerPrincipal bounds running legacy tasks: past it tools/call is refused and creates none', async () => {
     const h = await session(server({ tasks: { maxLiveTasksPerPrincipal: 1 } }));
     const first = await create(h, 'gate');

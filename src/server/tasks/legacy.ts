@@ -104,8 +104,8 @@ export function legacyTask(r: TaskRecord): JsonObject {
 const hostIds = new WeakMap<object, string>();
 
 /** The session a legacy request belongs to: the transport's session id, else one per connection. */
-function sessionOf(conn: ServerConnection, ctx: ServerRequestContext): string {
-  const id = ctx.sessionId;
+function sessionOf(conn: ServerConnection, ctx: ServerRequestContext | undefined): string {
+  const id = ctx?.sessionId;
   if (id !== undefined) return `session:${id}`;
   let own = hostIds.get(conn);
   if (!own) hostIds.set(conn, (own = `connection:${randomUUID()}`));
@@ -131,6 +131,8 @@ export class LegacyTasks {
   readonly #core: ServerCore;
   /** Per session: task id → creation sequence (the `tasks/list` order and cursor). */
   readonly #bySession = new Map<string, Map<string, number>>();
+  /** Running tasks of connection-bound sessions, cancelled when the connection closes. */
+  readonly #byConnection = new WeakMap<ServerConnection, Set<string>>();
   #seq = 0;
 
   constructor(core: ServerCore) {
@@ -153,6 +155,7 @@ export class LegacyTasks {
     const live = await manager.create(ctx, spec, { ttlMs, session });
     const taskId = live.record.taskId;
     this.#remember(session, taskId);
+    if (ctx.sessionId === undefined) this.#endWithConnection(conn, taskId);
     // Status changes go to the session as notifications/tasks/status (optional in the spec, sent on each change).
     let last = live.record.status;
     const stop = manager.watch(taskId, (r) => {
@@ -170,6 +173,35 @@ export class LegacyTasks {
     tctx.attach(live);
     manager.run(live, tctx, invoke);
     return { task: legacyTask(live.record) };
+  }
+
+  /**
+   * A session without a transport session id (stdio, WebSocket, TCP) is its connection: nobody can reach its
+   * tasks once it closed, so they are cancelled then (their `ctx.signal` aborts).
+   */
+  #endWithConnection(conn: ServerConnection, taskId: string): void {
+    let ids = this.#byConnection.get(conn);
+    if (!ids) {
+      this.#byConnection.set(conn, (ids = new Set()));
+      const prev = conn.onclose;
+      conn.onclose = () => {
+        prev?.();
+        const manager = this.#manager;
+        for (const id of ids as Set<string>) {
+          const live = manager.liveTask(id);
+          if (live && !isTerminalStatus(live.record.status)) void manager.cancelRecord(live.record, 'The session closed').catch(() => {});
+        }
+        this.#byConnection.delete(conn);
+        this.#bySession.delete(sessionOf(conn, undefined));
+      };
+    }
+    ids.add(taskId);
+    const stop = this.#manager.watch(taskId, (r) => {
+      if (!r || isTerminalStatus(r.status)) {
+        stop();
+        ids.delete(taskId);
+      }
+    });
   }
 
   #remember(session: string, taskId: string): void {

@@ -497,20 +497,20 @@ export class TaskManager {
   }
 
   /** @internal Cancels a task that is not terminal; resolves with its cancelled record. */
-  async cancelRecord(record: TaskRecord): Promise<TaskRecord> {
+  async cancelRecord(record: TaskRecord, why = 'Cancelled by the client'): Promise<TaskRecord> {
     const live = this.#live.get(record.taskId);
-    const reason = new VeloError('VELO_REQUEST_CANCELLED', 'Task cancelled by the client');
+    const reason = new VeloError('VELO_REQUEST_CANCELLED', `Task cancelled: ${why}`);
     if (live) {
       const r = live.record;
       r.status = 'cancelled';
-      r.statusMessage = 'Cancelled by the client';
+      r.statusMessage = why;
       delete r.inputRequests;
       live.controller.abort(reason);
       this.#finish(live, reason);
       return { ...r };
     }
     // Running elsewhere or orphaned by a restart: record the cancellation.
-    const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: 'Cancelled by the client', lastUpdatedAt: new Date().toISOString() };
+    const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: why, lastUpdatedAt: new Date().toISOString() };
     delete r.inputRequests;
     await this.store.put(r);
     this.#notify(r);
