@@ -103,10 +103,19 @@ export function legacyTask(r: TaskRecord): JsonObject {
 
 const hostIds = new WeakMap<object, string>();
 
-/** The session a legacy request belongs to: the transport's session id, else one per connection. */
+/** True for HTTP's legacy stateless mode, where every POST gets its own connection and no session id. */
+function connectionPerRequest(conn: ServerConnection): boolean {
+  return conn.transport === 'http' && conn.sessionId === undefined;
+}
+
+/**
+ * The session a legacy request belongs to: the transport's session id; over HTTP without sessions (legacy
+ * stateless mode, a connection per POST) the principal alone; else the connection.
+ */
 function sessionOf(conn: ServerConnection, ctx: ServerRequestContext | undefined): string {
   const id = ctx?.sessionId;
   if (id !== undefined) return `session:${id}`;
+  if (connectionPerRequest(conn)) return 'stateless-http';
   let own = hostIds.get(conn);
   if (!own) hostIds.set(conn, (own = `connection:${randomUUID()}`));
   return own;
@@ -155,7 +164,7 @@ export class LegacyTasks {
     const live = await manager.create(ctx, spec, { ttlMs, session });
     const taskId = live.record.taskId;
     this.#remember(session, taskId);
-    if (ctx.sessionId === undefined) this.#endWithConnection(conn, taskId);
+    if (ctx.sessionId === undefined && !connectionPerRequest(conn)) this.#endWithConnection(conn, taskId);
     // Status changes go to the session as notifications/tasks/status (optional in the spec, sent on each change).
     let last = live.record.status;
     const stop = manager.watch(taskId, (r) => {

@@ -196,6 +196,26 @@ describe('a workflow called as a 2025-11-25 task by the official SDK v1 client',
     }
   });
 
+  test('over Streamable HTTP without sessions (legacy stateless mode): the task outlives its POST and is polled, fetched and listed by the principal', async () => {
+    const http = await serveHttp(createTaskWorkflowServer(), { host: '127.0.0.1', port: 0, sessions: false });
+    const client = new Client({ name: 'wf-tasks-stateless', version: '1' });
+    try {
+      await withTimeout(client.connect(new StreamableHTTPClientTransport(new URL(http.url))), 15_000, 'initialize');
+      const messages: { type: string; task?: { taskId: string }; result?: any }[] = [];
+      for await (const m of client.experimental.tasks.callToolStream({ name: 'two_slow', arguments: { ms: 150 } }, CallToolResultSchema, { ...CALL, task: { ttl: 60_000 } })) messages.push(m as (typeof messages)[number]);
+      assert.equal(messages[0]?.type, 'taskCreated', JSON.stringify(messages));
+      const last = messages.at(-1)!;
+      assert.equal(last.type, 'result', JSON.stringify(last));
+      assert.equal(last.result.structuredContent.status, 'succeeded');
+      const id = messages[0]!.task!.taskId;
+      assert.equal((await client.experimental.tasks.getTask(id)).status, 'completed');
+      assert.ok((await client.experimental.tasks.listTasks()).tasks.some((t) => t.taskId === id));
+    } finally {
+      await withTimeout(client.close(), 5000, 'close').catch(() => undefined);
+      await http.close();
+    }
+  });
+
   for (const kind of ['ws', 'tcp'] as const) {
     test(`over ${kind === 'ws' ? 'WebSocket' : 'TCP'}: the same scenario with the SDK client on velomcp's ${kind} client transport`, async () => {
       const server = createTaskWorkflowServer();
