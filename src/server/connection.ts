@@ -42,6 +42,7 @@ import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '
 import { METHODS, type MethodSpec } from './methods/index.js';
 import { isObject, isPromise, Serialized } from './methods/shared.js';
 import { echo, jsonBoundsProblem, knownCapabilities, knownImplementation } from './limits.js';
+import { legacyCapabilities } from './tasks/legacy.js';
 
 /** Where a connection writes: one serialised JSON-RPC message at a time. */
 export interface ConnectionSink {
@@ -480,7 +481,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
     };
     if (this.#fanout) this.core.legacyListeners.add(this);
     if (observe.channels.sessionOpen.hasSubscribers) observe.publishSessionOpen(this, this, protocolVersion);
-    const result: JsonObject = { protocolVersion, capabilities: this.core.capabilities, serverInfo: this.core.serverInfo };
+    const result: JsonObject = { protocolVersion, capabilities: legacyCapabilities(this.core, protocolVersion), serverInfo: this.core.serverInfo };
     if (this.core.options.instructions !== undefined) result.instructions = this.core.options.instructions;
     this.#emit(id, serializeResult(id, JSON.stringify(result)));
   }

@@ -133,12 +133,19 @@ describe('tasks: capability negotiation', () => {
     }
   });
 
-  test('the legacy era runs task tools inline and has no tasks/* methods', async () => {
+  test('a 2025-06-18 session runs task tools inline and has no tasks/* methods; a 2025-11-25 session must call a required tool as a task', async () => {
+    const old = new Harness(server());
+    const init = await old.initialize({}, '2025-06-18');
+    assert.equal(init.result.capabilities.tasks, undefined);
+    const r = await old.request('tools/call', { name: 'must_task', arguments: {} });
+    assert.deepEqual(r.result.content, [{ type: 'text', text: 'done' }]);
+    assert.equal((await old.request('tasks/get', { taskId: 'x' })).error.code, -32601);
     const h = new Harness(server());
     await h.initialize();
-    const r = await h.request('tools/call', { name: 'must_task', arguments: {} });
-    assert.deepEqual(r.result.content, [{ type: 'text', text: 'done' }]);
-    assert.equal((await h.request('tasks/get', { taskId: 'x' })).error.code, -32601);
+    const refused = await h.request('tools/call', { name: 'must_task', arguments: {} });
+    assert.equal(refused.error.code, -32601);
+    assert.match(refused.error.message, /must_task.*params\.task/);
+    assert.equal((await h.request('tasks/get', { taskId: 'x' })).error.code, -32602);
   });
 
   test('tools/list shows execution.taskSupport verbatim and nothing of the task options', async () => {

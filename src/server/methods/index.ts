@@ -13,6 +13,7 @@ import { listResources, listResourceTemplates, readResource } from './resources.
 import { requiredString, Serialized } from './shared.js';
 import { callTool, listTools } from './tools.js';
 import { tasksMethod } from './tasks.js';
+import { legacyTasks } from '../tasks/legacy.js';
 
 /** @internal */
 export interface MethodSpec {
@@ -50,7 +51,7 @@ export const METHODS = new Map<string, MethodSpec>([
     },
   ],
   ['tools/list', { handler: (c, p, ctx) => listTools(c.core, p, ctx), legacy: true, modern: true, capability: 'tools' }],
-  ['tools/call', { handler: (c, p, ctx) => callTool(c.core, p, ctx), legacy: true, modern: true, mrtr: true, capability: 'tools' }],
+  ['tools/call', { handler: (c, p, ctx) => callTool(c.core, p, ctx, c), legacy: true, modern: true, mrtr: true, capability: 'tools' }],
   ['resources/list', { handler: (c, p, ctx) => listResources(c.core, p, ctx), legacy: true, modern: true, capability: 'resources' }],
   ['resources/templates/list', { handler: (c, p, ctx) => listResourceTemplates(c.core, p, ctx), legacy: true, modern: true, capability: 'resources' }],
   ['resources/read', { handler: (c, p, ctx) => readResource(c.core, p, ctx), legacy: true, modern: true, mrtr: true, capability: 'resources' }],
@@ -101,8 +102,10 @@ export const METHODS = new Map<string, MethodSpec>([
       modern: true,
     },
   ],
-  // The tasks extension (SEP-2663); -32601 unless the server offers it.
-  ['tasks/get', { handler: (c, p, ctx) => tasksMethod(c.core, ctx).get(p, ctx), legacy: false, modern: true }],
+  // The tasks extension (SEP-2663) in the modern era, 2025-11-25 tasks in the legacy era; -32601 unless offered.
+  ['tasks/get', { handler: (c, p, ctx) => (ctx.era === 'legacy' ? legacyTasks(c.core).get(c, p, ctx) : tasksMethod(c.core, ctx).get(p, ctx)), legacy: true, modern: true }],
   ['tasks/update', { handler: (c, p, ctx) => tasksMethod(c.core, ctx).update(p, ctx), legacy: false, modern: true }],
-  ['tasks/cancel', { handler: (c, p, ctx) => tasksMethod(c.core, ctx).cancel(p, ctx), legacy: false, modern: true }],
+  ['tasks/cancel', { handler: (c, p, ctx) => (ctx.era === 'legacy' ? legacyTasks(c.core).cancel(c, p, ctx) : tasksMethod(c.core, ctx).cancel(p, ctx)), legacy: true, modern: true }],
+  ['tasks/result', { handler: (c, p, ctx) => legacyTasks(c.core).result(c, p, ctx), legacy: true, modern: false }],
+  ['tasks/list', { handler: (c, p, ctx) => legacyTasks(c.core).list(c, p, ctx), legacy: true, modern: false }],
 ]);

@@ -12,6 +12,8 @@ import { echo } from '../limits.js';
 import { InputRequiredSignal, isInputRequired, type InputRequiredResult } from '../input.js';
 import type { TaskContext } from '../tasks/context.js';
 import { hasTasksExtension, missingTasksExtension } from '../tasks/manager.js';
+import { legacyTaskRequest, legacyTasks, type LegacyTaskRequest } from '../tasks/legacy.js';
+import type { ServerConnection } from '../connection.js';
 import { isObject, isPromise, listPage, requiredString, type Serialized } from './shared.js';
 
 /** `tools/list`: a cached, pre-serialised page. */
@@ -45,29 +47,39 @@ type ToolOutcome = CallToolResult | InputRequiredResult;
  * `structuredContent` against the output schema. Validation failures are `isError` results (SEP-1303).
  * Synchronous handlers answer without a promise hop.
  */
-export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
+export function callTool(core: ServerCore, params: JsonObject | undefined, ctx: ServerRequestContext, conn?: ServerConnection): ToolOutcome | Promise<ToolOutcome> {
   const name = requiredString(params, 'name', 'tools/call');
   const tool = core.tools.get(name);
   if (!tool || !tool.enabled) {
     if (!tool && core.toolProviders.length > 0) {
       return resolveTool(core, name).then((found) => {
         if (!found) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
-        return callTool(core, params, ctx);
+        return callTool(core, params, ctx, conn);
       });
     }
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${echo(name)}`, { name: echo(name) });
   }
   // Tasks extension: a tool that only runs as a task refuses modern clients without the extension (-32021).
   if (tool.task?.support === 'required' && ctx.era === 'modern' && !hasTasksExtension(ctx.clientCapabilities)) throw missingTasksExtension(`tool ${name}`);
+  // 2025-11-25 tasks (legacy era): params.task, and the tool-level negotiation of execution.taskSupport.
+  const task = ctx.era === 'legacy' && (params?.task !== undefined || tool.task !== undefined) && conn ? legacyTaskRequest(core, tool, params, ctx) : undefined;
   const args = params?.arguments ?? {};
   if (!isObject(args)) return toolError(`Input validation error: "arguments" must be an object`);
   const checked = tool.input.validate(args);
-  if (isPromise<ValidationResult>(checked)) return checked.then((v) => afterValidation(core, tool, v, ctx));
-  return afterValidation(core, tool, checked, ctx);
+  if (isPromise<ValidationResult>(checked)) return checked.then((v) => afterValidation(core, tool, v, ctx, task, conn));
+  return afterValidation(core, tool, checked, ctx, task, conn);
 }
 
-function afterValidation(core: ServerCore, tool: ToolEntry, v: ValidationResult, ctx: ServerRequestContext): ToolOutcome | Promise<ToolOutcome> {
+function afterValidation(
+  core: ServerCore,
+  tool: ToolEntry,
+  v: ValidationResult,
+  ctx: ServerRequestContext,
+  task?: LegacyTaskRequest,
+  conn?: ServerConnection,
+): ToolOutcome | Promise<ToolOutcome> {
   if (!v.valid) return toolError(`Input validation error: ${v.message}`);
+  if (task && tool.task && conn) return legacyTasks(core).callTool(conn, tool.task, ctx, task, (c) => invokeTool(tool, v.value, c)) as Promise<ToolOutcome>;
   if (tool.task !== undefined) return core.tasks.callTool(tool.task, ctx, (c) => invokeTool(tool, v.value, c)) as ToolOutcome | Promise<ToolOutcome>;
   const admission = core.admission;
   if (admission) return admission.run(tool.name, ctx, () => invokeTool(tool, v.value, ctx));

@@ -36,6 +36,16 @@ export class TaskContext implements RequestContext {
     this.#spec = spec;
   }
 
+  /** @internal The creating request's context. */
+  protected get inner(): ServerRequestContext {
+    return this.#inner;
+  }
+
+  /** @internal The tasks runtime. */
+  protected get manager(): TaskManager {
+    return this.#manager;
+  }
+
   /** The task, once there is one. */
   get live(): LiveTask | undefined {
     return this.#live;

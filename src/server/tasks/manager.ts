@@ -20,64 +20,11 @@ import { InputRequiredSignal, isInputRequired, type InputRequests, type InputRes
 import { InMemoryTaskStore, isTerminalStatus, type TaskRecord, type TaskStore } from './store.js';
 import { TaskContext } from './context.js';
 
-/** The extension identifier, the key under `capabilities.extensions` on both sides. */
-export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
-
-/** Server-wide task settings (`McpServerOptions.tasks`). */
-export interface TasksOptions {
-  /** Where task records live. Default: an {@link InMemoryTaskStore} bounded by `maxTasks`. */
-  store?: TaskStore;
-  /** Lifetime of a task from its creation, in integer milliseconds (`null`: unlimited). Default 3 600 000. */
-  ttlMs?: number | null;
-  /** Polling interval suggested to clients, in integer milliseconds. Default 1000. */
-  pollIntervalMs?: number;
-  /** Bound of the default in-memory store. Default 10 000. */
-  maxTasks?: number;
-  /**
-   * Most tasks one principal may have running (not yet terminal) in this process; a `tools/call` past it is
-   * answered with -32000 and creates no task. Default 1000.
-   */
-  maxLiveTasksPerPrincipal?: number;
-}
-
-/** Per-tool task settings (`ToolConfig.task`); the tool's `execution.taskSupport` decides whether tasks are used. */
-export interface ToolTaskOptions {
-  /** Overrides `TasksOptions.ttlMs` for this tool. */
-  ttlMs?: number | null;
-  /** Overrides `TasksOptions.pollIntervalMs` for this tool. */
-  pollIntervalMs?: number;
-  /**
-   * `'call'` (default): the task is created as soon as the call arrives and the whole handler runs as the task.
-   * `'handler'`: the handler starts as an ordinary request (so it can gather input with MRTR first) and
-   * continues as a task from the moment it calls {@link startTask}; if it returns without calling it, the
-   * call gets an ordinary result.
-   */
-  start?: 'call' | 'handler';
-}
-
-/** @internal A tool's task settings, resolved at registration; absent on tools that never run as tasks. */
-export interface ToolTaskSpec {
-  support: 'optional' | 'required';
-  ttlMs: number | null | undefined;
-  pollIntervalMs: number | undefined;
-  onDemand: boolean;
-}
+export { TASKS_EXTENSION, hasTasksExtension, missingTasksExtension, type TasksOptions, type ToolTaskOptions, type ToolTaskSpec } from './options.js';
+import { hasTasksExtension, missingTasksExtension, type TasksOptions, type ToolTaskSpec } from './options.js';
 
 /** @internal Runs a tool handler through the tools/call pipeline (validation done, output checks included). */
 export type ToolInvoker = (ctx: ServerRequestContext | TaskContext) => unknown;
-
-/** True when the client declared the tasks extension (`capabilities.extensions["io.modelcontextprotocol/tasks"]`). */
-export function hasTasksExtension(caps: ClientCapabilities): boolean {
-  const ext = caps.extensions;
-  return typeof ext === 'object' && ext !== null && typeof ext[TASKS_EXTENSION] === 'object' && ext[TASKS_EXTENSION] !== null;
-}
-
-/** The -32021 error for a client that did not declare the tasks extension. */
-export function missingTasksExtension(what: string): McpError {
-  return new McpError(ErrorCode.MissingRequiredClientCapability, `Missing required client capability: ${what} needs the ${TASKS_EXTENSION} extension`, {
-    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
-  });
-}
 
 /** @internal One `ctx.input()` call waiting inside a task. */
 interface InputRound {
@@ -98,6 +45,19 @@ export interface LiveTask {
   timer: NodeJS.Timeout | undefined;
   /** Store writes, in order. */
   writes: Promise<void>;
+  /** 2025-11-25 task (legacy era): a tool result with `isError: true` ends it `failed` (basic/utilities/tasks.mdx). */
+  legacy?: boolean;
+}
+
+/** @internal Hears every state change of one task (`undefined`: it expired and is gone). */
+export type TaskWatcher = (record: TaskRecord | undefined) => void;
+
+/** @internal What a legacy-era (2025-11-25) task adds to {@link TaskManager.create}. */
+export interface CreateExtras {
+  /** The lifetime granted, instead of the tool's or server's. */
+  ttlMs?: number | null;
+  /** The legacy session the task is bound to (see {@link TaskRecord.session}). */
+  session?: string;
 }
 
 interface TaskListener {
@@ -121,6 +81,7 @@ export class TaskManager {
   readonly #livePerPrincipal = new Map<string, number>();
   readonly #maxLivePerPrincipal: number;
   readonly #listeners = new Map<string, Set<TaskListener>>();
+  readonly #watchers = new Map<string, Set<TaskWatcher>>();
 
   constructor(options: TasksOptions, maxInputRounds: number) {
     this.store = options.store ?? new InMemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
@@ -135,6 +96,53 @@ export class TaskManager {
     return this.#live.size;
   }
 
+  /** @internal The server-wide task lifetime (`TasksOptions.ttlMs`), in ms; null: unlimited. */
+  get defaultTtlMs(): number | null {
+    return this.#ttlMs;
+  }
+
+  /** @internal The task with this id when it runs in this process. */
+  liveTask(taskId: string): LiveTask | undefined {
+    return this.#live.get(taskId);
+  }
+
+  /** @internal The freshest record of a task: this process's state first, else the store's. */
+  async record(taskId: string): Promise<TaskRecord | undefined> {
+    return this.#live.get(taskId)?.record ?? (await this.store.get(taskId));
+  }
+
+  /**
+   * @internal Calls `fn` on every state change of task `taskId` (and with undefined when it expires), in this
+   * process; returns the function that stops it.
+   */
+  watch(taskId: string, fn: TaskWatcher): () => void {
+    let set = this.#watchers.get(taskId);
+    if (!set) this.#watchers.set(taskId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      const s = this.#watchers.get(taskId);
+      s?.delete(fn);
+      if (s?.size === 0) this.#watchers.delete(taskId);
+    };
+  }
+
+  /**
+   * @internal Runs a tool handler as the created task `live`: it starts after the current microtask (so the
+   * CreateTaskResult is built first), and its outcome settles the task.
+   */
+  run(live: LiveTask, tctx: TaskContext, invoke: ToolInvoker): void {
+    queueMicrotask(() => {
+      let out: unknown;
+      try {
+        out = invoke(tctx);
+      } catch (err) {
+        this.#settleError(live, err);
+        return;
+      }
+      this.#drive(live, tctx, invoke, out);
+    });
+  }
+
   /**
    * `tools/call` of a tool with task support. Modern-era clients that declared the extension get a task;
    * everyone else gets an ordinary call (a `required` tool was already refused with -32021 in the modern era).
@@ -146,16 +154,7 @@ export class TaskManager {
         const tctx = new TaskContext(ctx, this, spec);
         tctx.attach(live);
         // The handler starts after the CreateTaskResult is built, so that result never carries an outcome.
-        queueMicrotask(() => {
-          let out: unknown;
-          try {
-            out = invoke(tctx);
-          } catch (err) {
-            this.#settleError(live, err);
-            return;
-          }
-          this.#drive(live, tctx, invoke, out);
-        });
+        this.run(live, tctx, invoke);
         return createTaskResult(live.record);
       });
     }
@@ -192,7 +191,7 @@ export class TaskManager {
   }
 
   /** @internal Creates and stores a task record for a request; resolves once it is durable. */
-  async create(ctx: ServerRequestContext, spec: ToolTaskSpec): Promise<LiveTask> {
+  async create(ctx: ServerRequestContext, spec: ToolTaskSpec, extras?: CreateExtras): Promise<LiveTask> {
     const count = this.#livePerPrincipal.get(ctx.principal) ?? 0;
     if (count >= this.#maxLivePerPrincipal) {
       throw new McpError(TASK_QUOTA_CODE, `Too many running tasks: this principal already has ${this.#maxLivePerPrincipal} (maxLiveTasksPerPrincipal); wait for one to finish or cancel one`);
@@ -200,7 +199,7 @@ export class TaskManager {
     // Counted before the store is awaited, so concurrent creates cannot overshoot the bound.
     this.#livePerPrincipal.set(ctx.principal, count + 1);
     const now = new Date().toISOString();
-    const ttlMs = spec.ttlMs === undefined ? this.#ttlMs : spec.ttlMs;
+    const ttlMs = extras?.ttlMs !== undefined ? extras.ttlMs : spec.ttlMs === undefined ? this.#ttlMs : spec.ttlMs;
     const record: TaskRecord = {
       taskId: randomUUID(),
       status: 'working',
@@ -211,6 +210,7 @@ export class TaskManager {
       principal: ctx.principal,
       method: ctx.method,
     };
+    if (extras?.session !== undefined) record.session = extras.session;
     try {
       await this.store.create({ ...record });
     } catch (err) {
@@ -218,6 +218,7 @@ export class TaskManager {
       throw err;
     }
     const live: LiveTask = { record, controller: new AbortController(), pending: new Map(), issued: new Set(), timer: undefined, writes: Promise.resolve() };
+    if (extras?.session !== undefined) live.legacy = true;
     this.#live.set(record.taskId, live);
     if (ttlMs !== null) {
       live.timer = setTimeout(() => this.#expire(live), ttlMs);
@@ -232,7 +233,7 @@ export class TaskManager {
       let result = await out;
       for (let round = 0; isInputRequired(result); round++) {
         if (round >= this.#maxInputRounds) throw new McpError(ErrorCode.InternalError, `Internal error: the task needed more than ${this.#maxInputRounds} input rounds`);
-        tctx.roundResponses = result.inputRequests ? await this.input(live, result.inputRequests, tctx.clientCapabilities) : {};
+        tctx.roundResponses = result.inputRequests ? await tctx.input(result.inputRequests) : {};
         tctx.roundState = result.requestState;
         result = await invoke(tctx);
       }
@@ -252,6 +253,12 @@ export class TaskManager {
     const r = live.record;
     r.status = 'completed';
     r.result = result as JsonObject;
+    if (live.legacy && (result as JsonObject).isError === true) {
+      // 2025-11-25: a tool error ends the task failed; tasks/result still returns the result as it is.
+      r.status = 'failed';
+      const first = (result as { content?: { type?: string; text?: string }[] }).content?.[0];
+      r.statusMessage = `Tool execution failed${first?.type === 'text' && typeof first.text === 'string' ? `: ${first.text}` : ''}`;
+    }
     delete r.inputRequests;
     this.#finish(live);
   }
@@ -311,6 +318,8 @@ export class TaskManager {
     live.pending.clear();
     this.#drop(live);
     void this.store.delete(live.record.taskId).catch(() => {});
+    const watchers = this.#watchers.get(live.record.taskId);
+    if (watchers) for (const w of [...watchers]) w(undefined);
   }
 
   /** Stamps, stores (in order) and notifies the current state of a live task. */
@@ -324,6 +333,16 @@ export class TaskManager {
     );
     this.#notify(snapshot);
     return live.writes;
+  }
+
+  /**
+   * @internal Moves a running task between `working` and `input_required` (legacy era: while server→client
+   * requests of the task wait for answers).
+   */
+  setStatus(live: LiveTask, status: 'working' | 'input_required'): void {
+    if (isTerminalStatus(live.record.status) || live.record.status === status) return;
+    live.record.status = status;
+    void this.#commit(live).catch(() => {});
   }
 
   /** @internal Updates the status message of a running task (from `ctx.progress(…, message)`). */
@@ -420,23 +439,29 @@ export class TaskManager {
   async cancel(params: JsonObject | undefined, ctx: ServerRequestContext): Promise<JsonObject> {
     const record = await this.#lookup(params, ctx, 'tasks/cancel');
     if (isTerminalStatus(record.status)) return {};
+    await this.cancelRecord(record);
+    return {};
+  }
+
+  /** @internal Cancels a task that is not terminal; resolves with its cancelled record. */
+  async cancelRecord(record: TaskRecord, why = 'Cancelled by the client'): Promise<TaskRecord> {
     const live = this.#live.get(record.taskId);
-    const reason = new VeloError('VELO_REQUEST_CANCELLED', 'Task cancelled by the client');
+    const reason = new VeloError('VELO_REQUEST_CANCELLED', `Task cancelled: ${why}`);
     if (live) {
       const r = live.record;
       r.status = 'cancelled';
-      r.statusMessage = 'Cancelled by the client';
+      r.statusMessage = why;
       delete r.inputRequests;
       live.controller.abort(reason);
       this.#finish(live, reason);
-    } else {
-      // Running elsewhere or orphaned by a restart: record the cancellation.
-      const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: 'Cancelled by the client', lastUpdatedAt: new Date().toISOString() };
-      delete r.inputRequests;
-      await this.store.put(r);
-      this.#notify(r);
+      return { ...r };
     }
-    return {};
+    // Running elsewhere or orphaned by a restart: record the cancellation.
+    const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: why, lastUpdatedAt: new Date().toISOString() };
+    delete r.inputRequests;
+    await this.store.put(r);
+    this.#notify(r);
+    return r;
   }
 
   /** Validates a tasks/* request and finds its task (local state first: it is the freshest). */
@@ -445,8 +470,8 @@ export class TaskManager {
     const taskId = params?.taskId;
     if (typeof taskId !== 'string') throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${method} needs a string "taskId"`);
     const record = this.#live.get(taskId)?.record ?? (await this.store.get(taskId));
-    // Another principal's task is reported exactly like an unknown one.
-    if (!record || record.principal !== ctx.principal) {
+    // Another principal's task (or a legacy session's) is reported exactly like an unknown one.
+    if (!record || record.principal !== ctx.principal || record.session !== undefined) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid params: unknown or expired task ${JSON.stringify(taskId)}`, { taskId });
     }
     return record;
@@ -475,6 +500,8 @@ export class TaskManager {
   }
 
   #notify(record: TaskRecord): void {
+    const watchers = this.#watchers.get(record.taskId);
+    if (watchers) for (const w of [...watchers]) w(record);
     const set = this.#listeners.get(record.taskId);
     if (!set || set.size === 0) return;
     const body = JSON.stringify(detailedTask(record));

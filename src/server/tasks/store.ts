@@ -42,6 +42,11 @@ export interface TaskRecord {
   principal: string;
   /** The request method that created the task (`tools/call`). */
   method: string;
+  /**
+   * Set on 2025-11-25 tasks (legacy era) only: the legacy session that created the task (its session id, or
+   * a per-connection id on stdio, WebSocket and TCP). Only that session, as the same principal, may see it.
+   */
+  session?: string;
 }
 
 /**

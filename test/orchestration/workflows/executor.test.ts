@@ -140,12 +140,18 @@ describe('workflow executor', () => {
   });
 
   test('priority inheritance: steps of an urgent run overtake queued steps of a background run on a shared scheduler', async () => {
-    const caller = new ScriptedCaller({ wait });
+    // bg0 holds the only slot until the urgent run is queued (a gate, not a timing guess: robust under load).
+    let open!: () => void;
+    const gateOpen = new Promise<void>((r) => (open = r));
+    const gate = async (args: Record<string, unknown>) => (await gateOpen, { ...text(String(args.label)), structuredContent: { ...args } });
+    const caller = new ScriptedCaller({ wait, gate });
     const scheduler = new QueueScheduler(1);
-    const def = (tag: string): WorkflowDefinition => ({ name: tag, steps: Array.from({ length: 3 }, (_, i) => ({ id: `s${i}`, tool: 'wait', arguments: { label: `${tag}${i}`, ms: 5 } })) });
-    const background = runWorkflow(def('bg'), { caller, scheduler, priority: 0 });
-    await sleep(1); // bg0 runs; bg1 and bg2 wait in the queue
+    const def = (tag: string, first = 'wait'): WorkflowDefinition => ({ name: tag, steps: Array.from({ length: 3 }, (_, i) => ({ id: `s${i}`, tool: i === 0 ? first : 'wait', arguments: { label: `${tag}${i}`, ms: 5 } })) });
+    const background = runWorkflow(def('bg', 'gate'), { caller, scheduler, priority: 0 });
+    for (let i = 0; i < 400 && !caller.events.includes('start:bg0'); i++) await sleep(5); // bg0 runs; bg1 and bg2 wait in the queue
     const urgent = runWorkflow(def('ur'), { caller, scheduler, priority: 10 });
+    await sleep(20);
+    open();
     await Promise.all([background, urgent]);
     const starts = caller.events.filter((e) => e.startsWith('start:')).map((e) => e.slice(6));
     assert.equal(starts[0], 'bg0');
