@@ -39,17 +39,24 @@ function heapMiB(): number {
 
 const r3 = (x: number): number => Number(x.toFixed(3));
 
-/** Runs `n` operations starting at index `from`, timing each batch of `batch` into `out` (µs per op); returns the timed milliseconds (untimed preparation excluded). */
-async function timed(op: Operation, from: number, n: number, batch: number, out: number[]): Promise<number> {
+/**
+ * Runs `n` operations starting at index `from`, timing each batch of `batch` into `out` (µs per op); returns
+ * the timed milliseconds and the CPU µs spent in untimed preparation (both so preparation can be excluded).
+ */
+async function timed(op: Operation, from: number, n: number, batch: number, out: number[]): Promise<{ ms: number; prepareCpuUs: number }> {
   let i = from;
   const end = from + n;
   let elapsed = 0;
+  let prepareCpuUs = 0;
   while (i < end) {
     const stop = Math.min(end, i + batch);
     const k = stop - i;
     if (batch === 1 && op.prepare !== undefined) {
+      const c0 = process.cpuUsage();
       const p = op.prepare(i);
       if (p !== undefined) await p;
+      const c = process.cpuUsage(c0);
+      prepareCpuUs += c.user + c.system;
     }
     const s = performance.now();
     for (; i < stop; i++) {
@@ -60,7 +67,7 @@ async function timed(op: Operation, from: number, n: number, batch: number, out:
     elapsed += ms;
     out.push((ms * 1000) / k);
   }
-  return elapsed;
+  return { ms: elapsed, prepareCpuUs };
 }
 
 /**
@@ -88,9 +95,10 @@ export async function measureWorkload(workload: Workload, options: MeasureOption
       for (const a of accs) {
         const cpu0 = process.cpuUsage();
         const srv0 = a.op.serverPid === undefined ? null : processCpuUs(a.op.serverPid);
-        a.measuredMs += await timed(a.op, next, perRound, batch, a.samples);
+        const t = await timed(a.op, next, perRound, batch, a.samples);
+        a.measuredMs += t.ms;
         const cpu = process.cpuUsage(cpu0);
-        a.cpuUs += cpu.user + cpu.system;
+        a.cpuUs += cpu.user + cpu.system - t.prepareCpuUs;
         if (a.serverCpuUs !== null && srv0 !== null && a.op.serverPid !== undefined) {
           const srv1 = processCpuUs(a.op.serverPid);
           a.serverCpuUs = srv1 === null ? null : a.serverCpuUs + (srv1 - srv0);

@@ -47,11 +47,19 @@ export interface Workload {
   implementations: Implementation[];
   /** When set, the workload is listed but not run, and the report says why. */
   unavailable?: string;
+  /**
+   * Checked before the workload runs (e.g. a service it needs answers); a string is the reason it is
+   * skipped, reported as the `unavailable` of each implementation's result instead of figures.
+   */
+  probe?: () => Promise<string | undefined>;
   /** A caveat printed with the result. */
   note?: string;
 }
 
-/** The figures of one implementation of one workload, in the seed plan's report shape (µs, MiB). */
+/**
+ * The figures of one implementation of one workload, in the seed plan's report shape (µs, MiB). A skipped
+ * workload's results carry only the identifying members, `operations: 0` and `unavailable`.
+ */
 export interface WorkloadResult {
   benchmark: string;
   workload_id: string;
@@ -69,7 +77,7 @@ export interface WorkloadResult {
   latency_min_us: number;
   latency_max_us: number;
   latency_avg_us: number;
-  /** Process CPU (user + system) per operation of this (benchmark) process, µs. */
+  /** Process CPU (user + system) per operation of this (benchmark) process, µs (untimed `prepare` excluded). */
   cpu_us_per_op: number;
   /** CPU of this process over the measured time, percent of one core. */
   cpu_percent_avg: number;
@@ -95,6 +103,8 @@ export interface Environment {
   cpu_model: string;
   loadavg_start: number[];
   loadavg_end: number[];
+  /** `git rev-parse --short HEAD` of the checkout that ran, with `+dirty` when it had uncommitted changes; `unknown` outside git. */
+  commit: string;
 }
 
 /** A whole `velomcp bench` run. */

@@ -3,6 +3,7 @@
  * connections live in one process): explicit notifications reach every node, and tasks use the shared store.
  */
 import type { McpServer } from '../server/mcp-server.js';
+import { background } from './background.js';
 import { ALL_NODES, type ClusterBackend } from './types.js';
 
 /** Relays `server`'s explicit `notify*` calls through `backend` and delivers the other nodes' here. Returns the detach function. */
@@ -12,10 +13,10 @@ export function attachServer(server: McpServer, backend: ClusterBackend): () => 
   } catch {
     // Tasks already ran with their own store; they stay there.
   }
-  server.setRelay((event) => void backend.bus.send(ALL_NODES, { type: 'server', event }));
+  server.setRelay((event) => background(backend.bus.send(ALL_NODES, { type: 'server', event }), 'bus.send server'));
   let off: (() => void) | undefined;
   let detached = false;
-  void Promise.resolve(
+  const joined = Promise.resolve(
     backend.bus.subscribe((m) => {
       if (m.type === 'server') server.deliverServerEvent(m.event);
     }),
@@ -23,6 +24,7 @@ export function attachServer(server: McpServer, backend: ClusterBackend): () => 
     if (detached) f();
     else off = f;
   });
+  background(joined, 'bus.subscribe');
   return () => {
     detached = true;
     server.setRelay(undefined);

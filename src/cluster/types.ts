@@ -173,8 +173,22 @@ export interface ClusterBackend {
   readonly bus: ClusterBus;
   /** Shared task records (tasks extension). */
   readonly tasks: TaskStore;
+  /**
+   * Optional: undefined while the shared state is reachable; while it is not (Redis lost), why and when to
+   * retry. The HTTP transport then answers legacy-session requests with 503 + `Retry-After` and a
+   * `BackendUnavailable` (-32013) JSON-RPC error instead of trying (docs/scaling.md, "When things fail").
+   */
+  unavailable?(): BackendOutage | undefined;
   /** Releases connections and timers. Idempotent. */
   close(): MaybePromise<void>;
+}
+
+/** Why a backend is unreachable now (see {@link ClusterBackend.unavailable}). */
+export interface BackendOutage {
+  /** One line for the error message, e.g. `Redis at redis://127.0.0.1:6379/0 is unavailable (…)`. */
+  readonly message: string;
+  /** When a retry may succeed, in ms (the reconnect delay; `Retry-After` rounds it up to whole seconds). */
+  readonly retryAfterMs: number;
 }
 
 /** Options every backend understands. */

@@ -36,6 +36,13 @@ export const ErrorCode = {
    * is cancelled). `data: {reason: 'deadline_exceeded', deadlineMs, phase}`.
    */
   DeadlineExceeded: -32012,
+  /**
+   * velomcp: the shared-state backend (Redis) of a multi-node deployment is unreachable, so a request that
+   * needs the shared state (legacy sessions) cannot be served now. Retryable; the backend reconnects by
+   * itself. `data: {reason: 'backend_unavailable', code: 'VELO_BACKEND_UNAVAILABLE', retryAfterMs}`. HTTP 503
+   * with `Retry-After`.
+   */
+  BackendUnavailable: -32013,
   /** URL-mode elicitation is required (2025-11-25 only); `data.elicitations`. */
   UrlElicitationRequired: -32042,
 } as const;

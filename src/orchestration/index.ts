@@ -12,6 +12,7 @@ export { mount, Mount, type MountOptions, type MountStats } from './mount/mount.
 export { UpstreamConnection, describeTarget, type UpstreamTarget, type UpstreamConnectOptions } from './mount/upstream.js';
 export { ConnectionPool, type PoolFactory, type PoolOptions, type PoolStats, type Lease } from './pool/pool.js';
 export { UpstreamPolicy, isUpstreamFailure, type BreakerState, type ResilienceOptions, type PolicyEvents } from './resilience/policy.js';
+export { ToolBreakers, ToolCircuitOpenError, type ToolBreakerOptions, type ToolBreakerStats } from './resilience/tool-breakers.js';
 export { dispatchParallel, type ParallelCall, type ParallelOutcome, type DispatchOptions, type ToolCaller } from './dispatch/parallel.js';
 export { ResultCache, canonicalJson, resolveCachePolicy, type ResultCacheOptions, type ResultCacheStats, type ToolCachePolicy } from './cache/result-cache.js';
 export type { CacheBackend } from './cache/types.js';

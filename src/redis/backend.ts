@@ -5,7 +5,7 @@
  * ({@link RedisTaskStore}). What each part guarantees is in `docs/scaling.md`.
  */
 import { newNodeId } from '../cluster/memory.js';
-import type { ClusterBackend, ClusterBackendOptions, NodeId } from '../cluster/types.js';
+import type { BackendOutage, ClusterBackend, ClusterBackendOptions, NodeId } from '../cluster/types.js';
 import { connectRedis, type RedisConnection, type RedisConnectionOptions } from './connection.js';
 import { RedisClusterBus } from './cluster-bus.js';
 import { RedisEventStore } from './event-store.js';
@@ -31,6 +31,8 @@ export interface RedisClusterBackend extends ClusterBackend {
   readonly bus: RedisClusterBus;
   readonly tasks: RedisTaskStore;
   readonly connection: RedisConnection;
+  /** Undefined while Redis is reachable; else why not and when to retry (see `RedisConnection.outage`). */
+  unavailable(): BackendOutage | undefined;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function redisBackend(options: RedisBackendOptions = {}): Promise<R
       bus,
       tasks,
       connection,
+      unavailable: () => connection.outage(),
       close: async () => {
         if (closed) return;
         closed = true;

@@ -7,8 +7,9 @@
  * Liveness: live nodes are listed in `<prefix>nodes`; every `nodeCheckIntervalMs` each node asks Redis how
  * many subscribers the others' channels have (`PUBSUB NUMSUB`, one command). A node killed with SIGKILL
  * loses its subscriber socket at once, so after two checks in a row without a subscriber it is reported
- * down to {@link RedisClusterBus.onNodeDown} listeners. A node closing cleanly says goodbye on the
- * broadcast channel. After a Redis outage, checks pause for three intervals while nodes resubscribe.
+ * down to {@link RedisClusterBus.onNodeDown} listeners. The node that finds it dead removes it from the
+ * registry and tells the others on the broadcast channel (they no longer see it listed), so every node hears
+ * of it once. A node closing cleanly says goodbye on the broadcast channel. After a Redis outage, checks pause for three intervals while nodes resubscribe.
  */
 import { ALL_NODES, type ClusterBus, type ClusterListener, type ClusterMessage, type NodeId } from '../cluster/types.js';
 import type { RedisConnection } from './connection.js';
@@ -27,6 +28,8 @@ interface Envelope {
   m?: ClusterMessage;
   /** A clean goodbye. */
   bye?: true;
+  /** `f` found this node dead (its channel lost its subscriber) and removed it from the registry. */
+  down?: NodeId;
 }
 
 /** See the module comment. Create with {@link RedisClusterBus.open}. */
@@ -36,6 +39,8 @@ export class RedisClusterBus implements ClusterBus {
   readonly #listeners = new Set<ClusterListener>();
   readonly #down = new Set<(node: NodeId) => void>();
   readonly #strikes = new Map<NodeId, number>();
+  /** Nodes reported down and not seen alive since (each is reported once). */
+  readonly #gone = new Set<NodeId>();
   readonly #registry: string;
   readonly #interval: number;
   #offs: (() => void)[] = [];
@@ -86,6 +91,12 @@ export class RedisClusterBus implements ClusterBus {
       this.#nodeDown(env.f);
       return;
     }
+    if (typeof env.down === 'string') {
+      // Whoever saw it first removed it from the registry, so the others would not see it any more: tell them.
+      if (env.down !== this.nodeId) this.#nodeDown(env.down);
+      return;
+    }
+    this.#gone.delete(env.f);
     if (typeof env.m !== 'object' || env.m === null) return;
     for (const l of [...this.#listeners]) {
       try {
@@ -115,6 +126,8 @@ export class RedisClusterBus implements ClusterBus {
 
   #nodeDown(node: NodeId): void {
     this.#strikes.delete(node);
+    if (this.#gone.has(node)) return;
+    this.#gone.add(node);
     for (const l of [...this.#down]) {
       try {
         l(node);
@@ -134,12 +147,16 @@ export class RedisClusterBus implements ClusterBus {
       others.forEach((node, i) => {
         if (Number(counts[2 * i + 1]) > 0) {
           this.#strikes.delete(node);
+          this.#gone.delete(node);
           return;
         }
         const s = (this.#strikes.get(node) ?? 0) + 1;
         this.#strikes.set(node, s);
         if (s >= 2) {
           this.#conn.run((c) => c.srem(this.#registry, node)).catch(() => undefined);
+          pubsubOf(this.#conn)
+            .publish(this.#channel(ALL_NODES), JSON.stringify({ f: this.nodeId, down: node }))
+            .catch(() => undefined);
           this.#nodeDown(node);
         }
       });

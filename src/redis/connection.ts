@@ -13,6 +13,7 @@
  *   while a node was disconnected are lost, so anything invalidated through the bus must be dropped).
  */
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import type { BackendOutage } from '../cluster/types.js';
 import { VeloError } from '../jsonrpc/errors.js';
 import { MIN_REDIS_VERSION as MIN_VERSION, defineScripts } from './scripts.js';
 
@@ -75,6 +76,8 @@ export class RedisConnection {
   readonly client: Redis;
   /** The client in subscriber mode (pub/sub only). */
   readonly subscriber: Redis;
+  /** Longest pause between reconnection attempts, in ms (`maxReconnectDelayMs`). */
+  readonly maxReconnectDelayMs: number;
   readonly #listeners = new Set<(up: boolean) => void>();
   #clientReady = false;
   #subscriberReady = false;
@@ -89,6 +92,7 @@ export class RedisConnection {
     this.url = redactRedisUrl(url);
     this.prefix = options.prefix ?? 'velomcp:';
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
+    this.maxReconnectDelayMs = maxDelay;
     const base: RedisOptions = {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -150,9 +154,21 @@ export class RedisConnection {
     return () => void this.#listeners.delete(listener);
   }
 
+  /**
+   * Undefined while both clients are ready; otherwise why Redis is unavailable and when to retry (the longest
+   * reconnect delay, at least 1 s). A closed connection is an outage that never ends.
+   */
+  outage(): BackendOutage | undefined {
+    if (this.#up) return undefined;
+    return { message: this.unavailable().message, retryAfterMs: Math.max(1000, this.maxReconnectDelayMs) };
+  }
+
   /** The error stores raise while Redis is unavailable. */
   unavailable(cause?: unknown): VeloError {
-    const why = cause instanceof Error ? cause.message : this.#lastError?.message ?? 'connection lost';
+    if (this.#closed) return new VeloError('VELO_BACKEND_UNAVAILABLE', `the Redis connection to ${this.url} is closed`);
+    // ioredis's own wording for "refused while disconnected" says less than the connection error behind it.
+    const generic = cause instanceof Error && /max retries per request|Connection is closed|Stream isn't writeable/i.test(cause.message);
+    const why = cause instanceof Error && !generic ? cause.message : this.#lastError?.message ?? 'connection lost';
     return new VeloError('VELO_BACKEND_UNAVAILABLE', `Redis at ${this.url} is unavailable (${why}); retrying in the background`, cause === undefined ? undefined : { cause });
   }
 

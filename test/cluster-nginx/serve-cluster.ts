@@ -3,7 +3,7 @@
  * foreground, until SIGTERM/SIGINT; then stops nginx and the nodes and deletes the cluster's Redis keys.
  * CI runs the conformance suite against it (`.ci/run`):
  *
- *   node dist/test/cluster-nginx/serve-cluster.js --port 8080 [--nodes 3] [--redis redis://127.0.0.1:6379/3] [--module FILE]
+ *   node dist/test/cluster-nginx/serve-cluster.js --port 8080 [--nodes 3] [--redis redis://127.0.0.1:6379/4] [--module FILE]
  */
 import { parseArgs } from 'node:util';
 import { dropPrefix } from '../redis/helpers.js';
@@ -18,8 +18,9 @@ if (!Number.isInteger(port) || port <= 0) {
   process.stderr.write('serve-cluster: --port N is required\n');
   process.exit(2);
 }
-const redisUrl = v.redis ?? 'redis://127.0.0.1:6379/3';
-const prefix = `velomcp:cluster:${process.pid}:`;
+// Database 4 is e2e's on the shared CI Redis; the prefix is unique to this run and deleted on exit.
+const redisUrl = v.redis ?? 'redis://127.0.0.1:6379/4';
+const prefix = `velomcp:e2e:serve-cluster:${process.pid}:${Date.now().toString(36)}:`;
 const cluster = await startCluster({
   nodes: Number(v.nodes ?? 3),
   redisUrl,

@@ -105,6 +105,16 @@ export class ThrowawayRedis {
     throw new Error(`redis-server on port ${this.port} did not accept connections within 10 s`);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and commands get no answer, as when Redis hangs. */
+  pause(): void {
+    this.#proc?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void {
+    this.#proc?.kill('SIGCONT');
+  }
+
   /** Kills the server (SIGKILL: no goodbye to clients) and waits for its exit. */
   async stop(): Promise<void> {
     const p = this.#proc;
@@ -112,6 +122,7 @@ export class ThrowawayRedis {
     this.#proc = undefined;
     const gone = once(p, 'exit');
     p.kill('SIGKILL');
+    p.kill('SIGCONT');
     await gone;
   }
 }

@@ -72,8 +72,8 @@ function replaceAll<I>(host: ListHost, regs: Map<string, Registration>, items: r
   }
 }
 
-/** Registers the upstream's tools as `<prefix><separator><name>`, disabled when `hide` (unhealthy upstream). */
-export function registerTools(host: ListHost, regs: Map<string, Registration>, tools: Tool[], hide: boolean): void {
+/** Registers the upstream's tools as `<prefix><separator><name>`, disabled when `hide(name)` (an unhealthy upstream or tool). */
+export function registerTools(host: ListHost, regs: Map<string, Registration>, tools: Tool[], hide: (upstreamName: string) => boolean): void {
 replaceAll(host, regs, tools, (t: Tool) => {
     const name = `${host.prefix}${host.separator}${t.name}`;
     const config = {
@@ -97,7 +97,7 @@ replaceAll(host, regs, tools, (t: Tool) => {
       const { outputSchema: _o, ...rest } = config;
       reg = host.server.registerTool(name, { ...rest, inputSchema: { type: 'object' } as JsonSchema }, handler);
     }
-    if (hide) reg.disable();
+    if (hide(t.name)) reg.disable();
     return reg;
   });
 }

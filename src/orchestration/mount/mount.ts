@@ -24,6 +24,7 @@ import type { Registration } from '../../server/options.js';
 import { resolveCachePolicy, type ResultCache, type ToolCachePolicy } from '../cache/result-cache.js';
 import { ConnectionPool, type PoolOptions, type PoolStats } from '../pool/pool.js';
 import { isUpstreamFailure, UpstreamPolicy, type BreakerState, type ResilienceOptions } from '../resilience/policy.js';
+import { ToolBreakers, ToolCircuitOpenError, type ToolBreakerStats } from '../resilience/tool-breakers.js';
 import { listAll, registerPrompts, registerResources, registerTools, upstreamResult, type ListHost } from './lists.js';
 import { describeTarget, UpstreamConnection, type CallBinding, type UpstreamConnectOptions, type UpstreamTarget } from './upstream.js';
 
@@ -47,6 +48,8 @@ export interface MountOptions extends UpstreamConnectOptions {
   onError?: (error: Error) => void;
   /** The breaker changed state. */
   onHealthChange?: (state: BreakerState) => void;
+  /** The breaker of one upstream tool (its upstream name) changed state. */
+  onToolHealthChange?: (tool: string, state: BreakerState) => void;
 }
 
 /** Counters of a mount. */
@@ -59,6 +62,8 @@ export interface MountStats {
   resources: number;
   pool: PoolStats;
   breaker: UpstreamPolicy['stats'];
+  /** The per-tool breakers of the tools called so far, by upstream tool name (empty when they are off). */
+  toolBreakers: Record<string, ToolBreakerStats>;
   cache: ResultCache['stats'] | undefined;
   /** List refreshes done after list_changed. */
   refreshes: number;
@@ -78,6 +83,8 @@ export class Mount {
   readonly target: UpstreamTarget;
   readonly pool: ConnectionPool<UpstreamConnection>;
   readonly policy: UpstreamPolicy;
+  /** The per-tool breakers, unless `resilience.toolBreaker` is `false`. */
+  readonly toolBreakers: ToolBreakers | undefined;
   readonly #options: MountOptions;
   readonly #tools = new Map<string, Registration>();
   readonly #prompts = new Map<string, Registration>();
@@ -89,6 +96,8 @@ export class Mount {
   #refreshing: Promise<void> | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
+  /** Per tool whose breaker opened (with `whenUnhealthy: 'drop'`): the timer that lists it again for the probe call. */
+  readonly #toolTimers = new Map<string, NodeJS.Timeout>();
   #refreshes = 0;
   #closed = false;
 
@@ -110,6 +119,8 @@ export class Mount {
       onError: (err) => this.#options.onError?.(err),
     };
     this.policy = new UpstreamPolicy(options.resilience, { onStateChange: (s) => this.#health(s) });
+    const tb = options.resilience?.toolBreaker;
+    this.toolBreakers = tb === false ? undefined : new ToolBreakers(tb ?? {}, (tool, s) => this.#toolHealth(tool, s));
     this.pool = new ConnectionPool<UpstreamConnection>(
       {
         create: () => UpstreamConnection.open(target, options),
@@ -145,6 +156,7 @@ export class Mount {
       resources: this.#resources.size,
       pool: this.pool.stats,
       breaker: this.policy.stats,
+      toolBreakers: this.toolBreakers?.stats ?? {},
       cache: this.#options.cache?.stats,
       refreshes: this.#refreshes,
     };
@@ -197,6 +209,8 @@ export class Mount {
     this.#closed = true;
     clearTimeout(this.#refreshTimer);
     clearTimeout(this.#probeTimer);
+    for (const t of this.#toolTimers.values()) clearTimeout(t);
+    this.#toolTimers.clear();
     for (const regs of [this.#tools, this.#prompts, this.#resources]) {
       for (const r of regs.values()) r.remove();
       regs.clear();
@@ -210,10 +224,12 @@ export class Mount {
   // ------------------------------------------------------------------ forwarding
 
   async #callTool(name: string, args: JsonObject, ctx: RequestContext | undefined, idempotent: boolean, timeoutMs: number): Promise<CallToolResult> {
-    try {
-      return await this.#forward(ctx, idempotent, timeoutMs, (client, opts, modern) =>
+    const forward = (): Promise<CallToolResult> =>
+      this.#forward(ctx, idempotent, timeoutMs, (client, opts, modern) =>
         client.callTool({ name, arguments: args, ...(modern && { _meta: { 'io.modelcontextprotocol/logLevel': 'debug' } }) }, opts).then(upstreamResult),
       );
+    try {
+      return await (this.toolBreakers ? this.toolBreakers.execute(name, forward) : forward());
     } catch (err) {
       if (err instanceof McpError || err instanceof InputRequiredSignal) throw err;
       if (err instanceof VeloError && err.code === 'VELO_REQUEST_CANCELLED' && ctx?.signal.aborted) throw err;
@@ -265,6 +281,8 @@ export class Mount {
   }
 
   #explain(err: unknown, what: string, timeoutMs = this.policy.timeoutMs): string {
+    if (err instanceof ToolCircuitOpenError)
+      return `Tool ${err.tool} of upstream "${this.prefix}" is unavailable: its circuit breaker is open after repeated failures; ${what} was not sent. The next call after about ${Math.ceil(err.retryAfterMs / 1000)} s is let through as a probe.`;
     if (err instanceof BrokenCircuitError) return `Upstream "${this.prefix}" is unavailable: its circuit breaker is open after repeated failures; ${what} was not sent. It is probed again within ${Math.ceil(this.policy.halfOpenAfterMs / 1000)} s.`;
     if (err instanceof BulkheadRejectedError) return `Upstream "${this.prefix}" is saturated (too many calls in flight and queued); ${what} was not sent.`;
     if (err instanceof VeloError && err.code === 'VELO_REQUEST_TIMEOUT') return `Upstream "${this.prefix}" did not answer ${what} in time (${timeoutMs} ms)`;
@@ -340,7 +358,9 @@ export class Mount {
     ]);
     if (this.#closed) return;
     const completions = caps.completions !== undefined;
-    const hide = this.state !== 'CLOSED' && (this.#options.whenUnhealthy ?? 'drop') === 'drop';
+    const drop = (this.#options.whenUnhealthy ?? 'drop') === 'drop';
+    const upstreamDown = this.state !== 'CLOSED';
+    const hide = (tool: string): boolean => drop && (upstreamDown || this.#toolTimers.has(tool));
     if (kinds.includes('tools')) registerTools(this.#host, this.#tools, tools ?? [], hide);
     if (kinds.includes('prompts')) registerPrompts(this.#host, this.#prompts, prompts ?? [], completions);
     if (kinds.includes('resources')) registerResources(this.#host, this.#resources, resources ?? [], templates ?? [], completions);
@@ -359,7 +379,35 @@ export class Mount {
       this.#probeTimer.unref();
     } else if (state === 'CLOSED') {
       clearTimeout(this.#probeTimer);
+      // Back after an outage (perhaps restarted): every tool starts over with a closed breaker.
+      this.toolBreakers?.reset();
+      for (const t of this.#toolTimers.values()) clearTimeout(t);
+      this.#toolTimers.clear();
       for (const r of this.#tools.values()) r.enable();
+    }
+  }
+
+  /**
+   * One tool's breaker changed state. With `whenUnhealthy: 'drop'` an open tool leaves `tools/list` and is
+   * listed again after the half-open delay, so that the next call can probe it; `'keep'` leaves it listed
+   * (calls fail at once until the probe).
+   */
+  #toolHealth(tool: string, state: BreakerState): void {
+    this.#options.onToolHealthChange?.(tool, state);
+    if (this.#closed || (this.#options.whenUnhealthy ?? 'drop') !== 'drop') return;
+    const reg = this.#tools.get(`${this.prefix}${this.separator}${tool}`);
+    clearTimeout(this.#toolTimers.get(tool));
+    this.#toolTimers.delete(tool);
+    if (state === 'OPEN') {
+      reg?.disable();
+      const timer = setTimeout(() => {
+        this.#toolTimers.delete(tool);
+        if (!this.#closed && this.state === 'CLOSED') this.#tools.get(`${this.prefix}${this.separator}${tool}`)?.enable();
+      }, this.toolBreakers!.halfOpenAfterMs + 5);
+      timer.unref();
+      this.#toolTimers.set(tool, timer);
+    } else if (state === 'CLOSED' && this.state === 'CLOSED') {
+      reg?.enable();
     }
   }
 

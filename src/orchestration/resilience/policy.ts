@@ -23,6 +23,7 @@ import {
 } from 'cockatiel';
 import { McpError, VeloError } from '../../jsonrpc/errors.js';
 import { InputRequiredSignal } from '../../server/input.js';
+import type { ToolBreakerOptions } from './tool-breakers.js';
 
 /** Breaker states as the MCP++ seed and most breakers name them. */
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
@@ -41,6 +42,11 @@ export interface ResilienceOptions {
   retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Most calls in flight at once (default 64) and most waiting for a slot (default 256). */
   bulkhead?: { maxConcurrent?: number; maxQueue?: number };
+  /**
+   * A circuit breaker per upstream tool besides the upstream's (see {@link ToolBreakerOptions}; default on,
+   * 5 consecutive failures, 30 000 ms half-open delay); `false` turns them off.
+   */
+  toolBreaker?: ToolBreakerOptions | false;
 }
 
 /** Events of an {@link UpstreamPolicy}. */

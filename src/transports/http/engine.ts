@@ -10,7 +10,7 @@
  * - **Legacy stateless** (`sessions: false`): {@link StatelessLegacy} in `stateless.ts`.
  */
 import { ErrorCode } from '../../jsonrpc/codes.js';
-import { MessageKind, messageKind, recoverableId, invalidMessageError, serializeError, type JsonObject, type JsonRpcRequest } from '../../jsonrpc/message.js';
+import { MessageKind, messageKind, recoverableId, invalidMessageError, serializeError, type JsonObject, type JsonRpcId, type JsonRpcRequest } from '../../jsonrpc/message.js';
 import { MetaKey } from '../../protocol/meta.js';
 import { MODERN_PROTOCOL_VERSIONS } from '../../protocol/versions.js';
 import type { McpServer } from '../../server/mcp-server.js';
@@ -18,6 +18,8 @@ import { LegacySessions } from './legacy.js';
 import { ClusterLink } from './legacy-cluster.js';
 import { ALL_NODES, type ClusterBackend } from '../../cluster/types.js';
 import { VeloError } from '../../jsonrpc/errors.js';
+import { background } from '../../cluster/background.js';
+import { isBackendUnavailable, respondUnavailable } from './unavailable.js';
 import type { Session } from './legacy-session.js';
 import { modernPost } from './modern.js';
 import type { HttpHandlerOptions, HttpNotifier } from './options.js';
@@ -86,12 +88,15 @@ export class HttpEngine {
       if (e.type === 'listChanged') server.notifyListChanged(e.kind);
       else server.notifyResourceUpdated(e.uri);
     };
-    const publish = bus ? (e: BusEvent): void => void bus.publish(e) : local;
+    const publish = bus ? (e: BusEvent): void => background(bus.publish(e), 'bus.publish') : local;
     if (bus) {
-      void Promise.resolve(bus.subscribe(local)).then((off) => {
-        if (this.#closed) off();
-        else this.#unsubscribe = off;
-      });
+      background(
+        Promise.resolve(bus.subscribe(local)).then((off) => {
+          if (this.#closed) off();
+          else this.#unsubscribe = off;
+        }),
+        'bus.subscribe',
+      );
     }
     this.notify = {
       toolsChanged: () => publish({ type: 'listChanged', kind: 'tools' }),
@@ -151,10 +156,12 @@ export class HttpEngine {
         return;
       case 'GET':
         if (!this.legacy || !this.sessionful) break;
+        if (this.#refusedForOutage(res, null)) return;
         this.legacySessions.get(req, res).catch((err: unknown) => this.#internal(res, err));
         return;
       case 'DELETE':
         if (!this.legacy || !this.sessionful) break;
+        if (this.#refusedForOutage(res, null)) return;
         this.legacySessions.delete(req, res).catch((err: unknown) => this.#internal(res, err));
         return;
       default:
@@ -168,8 +175,24 @@ export class HttpEngine {
     );
   }
 
+  /**
+   * Legacy sessions live in the cluster's shared state: while it is unreachable their requests get 503 +
+   * `Retry-After` at once (true) instead of failing part-way.
+   */
+  #refusedForOutage(res: ResponsePort, id: JsonRpcId | null): boolean {
+    const outage = this.cluster?.backend.unavailable?.();
+    if (outage === undefined) return false;
+    respondUnavailable(res, id, outage);
+    return true;
+  }
+
   #internal(res: ResponsePort, err: unknown): void {
     try {
+      if (isBackendUnavailable(err)) {
+        // A store call failed as the backend went away (a race with the outage check): retryable, not a bug.
+        respondUnavailable(res, null, this.cluster?.backend.unavailable?.() ?? { message: err.message });
+        return;
+      }
       res.respond(500, JSON_HEADERS, errorBody(null, ErrorCode.InternalError, `Internal error: ${err instanceof Error ? err.message : String(err)}`));
     } catch {
       // The response was already under way.
@@ -225,12 +248,15 @@ export class HttpEngine {
       else this.stateless.post(req, res, body, kind);
       return;
     }
+    const legacyId = kind === MessageKind.Request ? (body as JsonRpcRequest).id : null;
     if (sid !== undefined && this.legacy) {
+      if (this.#refusedForOutage(res, legacyId)) return;
       const pending = this.legacySessions.post(req, res, body, kind);
       if (pending) await pending;
       return;
     }
     if (this.legacy && (kind === MessageKind.Request || kind === MessageKind.Notification) && (body as JsonRpcRequest).method === 'initialize') {
+      if (this.#refusedForOutage(res, legacyId)) return;
       await this.legacySessions.initialize(req, res, body as JsonRpcRequest);
       return;
     }
@@ -278,6 +304,6 @@ function joinCluster(engine: HttpEngine, backend: ClusterBackend, idleMs: number
     // Tasks already ran in this process with their own store; they stay there.
   }
   const link = new ClusterLink(engine, backend, idleMs);
-  server.setRelay((event) => void backend.bus.send(ALL_NODES, { type: 'server', event }));
+  server.setRelay((event) => background(backend.bus.send(ALL_NODES, { type: 'server', event }), 'bus.send server'));
   return link;
 }

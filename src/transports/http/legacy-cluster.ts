@@ -19,6 +19,7 @@ import type { HttpEngine } from './engine.js';
 import { isPriming, Session, type LegacyStream } from './legacy-session.js';
 import type { SseWriter } from './sse-writer.js';
 import { idJsonOf, responseKind } from './wire.js';
+import { background } from '../../cluster/background.js';
 
 /** Sequence number of an event id `<streamId>#<n>`, or -1. */
 function seqOf(eventId: string): number {
@@ -45,8 +46,8 @@ export class ClusterLink {
     this.backend = backend;
     this.nodeId = backend.nodeId;
     this.touchEveryMs = Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
-    void Promise.resolve(backend.bus.subscribe((m, from) => this.#onMessage(m, from))).then((off) => this.#offs.push(off));
-    if (backend.bus.onNodeDown) void Promise.resolve(backend.bus.onNodeDown((n) => this.#nodeDown(n))).then((off) => this.#offs.push(off));
+    background(Promise.resolve(backend.bus.subscribe((m, from) => this.#onMessage(m, from))).then((off) => this.#offs.push(off)), 'bus.subscribe');
+    if (backend.bus.onNodeDown) background(Promise.resolve(backend.bus.onNodeDown((n) => this.#nodeDown(n))).then((off) => this.#offs.push(off)), 'bus.onNodeDown');
   }
 
   close(): void {
@@ -101,11 +102,12 @@ export class ClusterLink {
 
   /** Records a change of the session's state and tells every node. */
   changed(s: Session, change: LegacySessionChange | ClusterSessionPatch): void {
-    void Promise.resolve(this.backend.sessions.update(s.id, change)).then((record) => {
+    const done = Promise.resolve(this.backend.sessions.update(s.id, change)).then((record) => {
       if (!record) return;
       this.#adopt(s, record);
-      void this.backend.bus.send(ALL_NODES, { type: 'record', record });
+      background(this.backend.bus.send(ALL_NODES, { type: 'record', record }), 'bus.send record');
     });
+    background(done, 'sessions.update');
   }
 
   /** This node now holds (or gave up) the session's GET stream. */
@@ -116,8 +118,8 @@ export class ClusterLink {
 
   /** Session ended here: tell every node. */
   ended(id: string): void {
-    void this.backend.bus.send(ALL_NODES, { type: 'ended', sessionId: id });
-    void this.backend.events.deleteSession(id);
+    background(this.backend.bus.send(ALL_NODES, { type: 'ended', sessionId: id }), 'bus.send');
+    background(this.backend.events.deleteSession(id), 'events.deleteSession');
   }
 
   /**
@@ -127,7 +129,7 @@ export class ClusterLink {
   relayNotification(s: Session, message: string): boolean {
     const node = s.record?.streamNode;
     if (node === undefined || node === this.nodeId || s.standalone) return false;
-    void this.backend.bus.send(node, { type: 'notify', sessionId: s.id, message });
+    background(this.backend.bus.send(node, { type: 'notify', sessionId: s.id, message }), 'bus.send');
     return true;
   }
 
@@ -140,11 +142,11 @@ export class ClusterLink {
     if (b.method === undefined) {
       const node = nodeOfRequestId(b.id);
       if (node === undefined || node === this.nodeId) return false;
-      void this.backend.bus.send(node, { type: 'client', sessionId: s.id, message: JSON.stringify(body) });
+      background(this.backend.bus.send(node, { type: 'client', sessionId: s.id, message: JSON.stringify(body) }), 'bus.send');
       return true;
     }
     if (b.method === 'notifications/cancelled' || b.method === 'notifications/progress') {
-      void this.backend.bus.send(ALL_NODES, { type: 'client', sessionId: s.id, message: JSON.stringify(body) });
+      background(this.backend.bus.send(ALL_NODES, { type: 'client', sessionId: s.id, message: JSON.stringify(body) }), 'bus.send');
     }
     return false;
   }
@@ -152,7 +154,7 @@ export class ClusterLink {
   /** Forwards an event of a stream some other node resumed. */
   forward(s: Session, streamId: string, eventId: string, message: string): void {
     const watcher = s.byStreamId.get(streamId)?.watcher;
-    if (watcher !== undefined) void this.backend.bus.send(watcher, { type: 'event', sessionId: s.id, streamId, eventId, message, end: false });
+    if (watcher !== undefined) background(this.backend.bus.send(watcher, { type: 'event', sessionId: s.id, streamId, eventId, message, end: false }), 'bus.send');
   }
 
   /** A watched stream completed: its watcher ends its response. */
@@ -161,7 +163,7 @@ export class ClusterLink {
     if (watcher === undefined) return;
     const s = stream.session;
     // After the events queued so far have been stored and forwarded.
-    s.sequence(() => void this.backend.bus.send(watcher, { type: 'event', sessionId: s.id, streamId: stream.streamId, eventId: '', message: '', end: true }));
+    s.sequence(() => background(this.backend.bus.send(watcher, { type: 'event', sessionId: s.id, streamId: stream.streamId, eventId: '', message: '', end: true }), 'bus.send'));
   }
 
   /**
@@ -176,7 +178,7 @@ export class ClusterLink {
       return;
     }
     (s.remote ??= new Map()).set(streamId, { w, last: seqOf(last) });
-    void this.backend.bus.send(producer, { type: 'watch', sessionId: s.id, streamId, after: last });
+    background(this.backend.bus.send(producer, { type: 'watch', sessionId: s.id, streamId, after: last }), 'bus.send');
   }
 
   /** Ends a stream whose producer died: an error for every request of it that the log holds no answer to. */
@@ -234,7 +236,7 @@ export class ClusterLink {
     if (m.type === 'task') return;
     const s = this.#sessions().get(m.sessionId);
     if (!s || s.ended) {
-      if (m.type === 'watch') void this.#replayTo(from, m.sessionId, m.streamId, m.after, undefined);
+      if (m.type === 'watch') background(this.#replayTo(from, m.sessionId, m.streamId, m.after, undefined), 'watch replay');
       return;
     }
     switch (m.type) {
@@ -276,8 +278,8 @@ export class ClusterLink {
     const bus = this.backend.bus;
     const events: [string, string][] = [];
     await this.backend.events.replayEventsAfter(after, (eid, msg) => void events.push([eid, msg]));
-    for (const [eventId, message] of events) void bus.send(to, { type: 'event', sessionId, streamId, eventId, message, end: false });
+    for (const [eventId, message] of events) background(bus.send(to, { type: 'event', sessionId, streamId, eventId, message, end: false }), 'bus.send');
     if (stream && stream.state !== 2) stream.watcher = to;
-    else void bus.send(to, { type: 'event', sessionId, streamId, eventId: '', message: '', end: true });
+    else background(bus.send(to, { type: 'event', sessionId, streamId, eventId: '', message: '', end: true }), 'bus.send');
   }
 }

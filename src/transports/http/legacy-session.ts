@@ -10,6 +10,7 @@ import type { HttpEngine } from './engine.js';
 import type { OutHeaders, ResponsePort } from './ports.js';
 import { SseWriter } from './sse-writer.js';
 import { JSON_HEADERS, SSE_BASE, idJsonOf, responseKind } from './wire.js';
+import { background } from '../../cluster/background.js';
 
 /** The reply channel of one legacy POST (one request, or a 2025-03-26 batch). */
 export class LegacyStream {
@@ -244,9 +245,11 @@ export class Session implements ConnectionSink {
   /** Stores an event (when resumable) and writes it to whatever writer is attached then, in order. */
   emit(streamId: string, message: string, writer: () => SseWriter | undefined, after: (() => void) | undefined): void {
     const store = this.engine.eventStore;
+    // An event the store failed to keep (its backend went away) is still written, without an id: the client
+    // gets it, it just cannot be resumed from; dropping it would leave the request hanging.
     const write = (id: string | undefined): void => {
       const w = writer();
-      if (w) {
+      if (w && !(id === undefined && store && isPriming(message))) {
         const ok = isPriming(message) ? w.raw(`id: ${id}\nretry: ${this.engine.retryMs}\ndata: \n\n`) : w.event(message, id);
         if (!ok) this.#overflow(streamId);
       }
@@ -259,13 +262,19 @@ export class Session implements ConnectionSink {
       return;
     }
     if (this.#chain) {
-      this.#chain = this.#chain.then(async () => write(await store.storeEvent(streamId, message)), () => undefined);
+      this.#chain = this.#chain.then(() => Promise.resolve(store.storeEvent(streamId, message)).then(write, () => write(undefined))).then(undefined, () => undefined);
       return;
     }
-    const id = store.storeEvent(streamId, message);
+    let id: string | Promise<string>;
+    try {
+      id = store.storeEvent(streamId, message);
+    } catch {
+      write(undefined);
+      return;
+    }
     if (typeof id === 'string') write(id);
     else {
-      this.#chain = id.then(write, () => undefined);
+      this.#chain = id.then(write, () => write(undefined)).then(undefined, () => undefined);
     }
   }
 
@@ -302,8 +311,8 @@ export class Session implements ConnectionSink {
     this.standalone = undefined;
     const store = this.engine.eventStore;
     if (forget && store?.deleteStream && !this.engine.cluster) {
-      for (const sid of this.byStreamId.keys()) void store.deleteStream(sid);
-      void store.deleteStream(this.standaloneId);
+      for (const sid of this.byStreamId.keys()) background(store.deleteStream(sid), 'events.deleteStream');
+      background(store.deleteStream(this.standaloneId), 'events.deleteStream');
     }
     this.byStreamId.clear();
     this.streams.clear();

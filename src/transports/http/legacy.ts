@@ -16,6 +16,7 @@ import type { RequestPort, ResponsePort } from './ports.js';
 import { SseWriter } from './sse-writer.js';
 import { InMemorySessionStore, type SessionStore } from './stores.js';
 import { JSON_HEADERS, SSE_BASE, accepts, errorBody } from './wire.js';
+import { background } from '../../cluster/background.js';
 
 /** @internal The sessionful legacy era: the session table, idle expiry, and the POST/GET/DELETE handlers. */
 export class LegacySessions {
@@ -60,11 +61,15 @@ export class LegacySessions {
         this.endSession(s);
         continue;
       }
-      void Promise.resolve(this.sessionStore.get(s.id)).then((r) => {
-        if (s.busy || s.ended) return;
-        if (r && now - r.lastSeenAt < this.idleMs) this.dropLocal(s);
-        else this.endSession(s);
-      });
+      // While the store is unreachable the copy stays; the next sweep looks again.
+      background(
+        Promise.resolve(this.sessionStore.get(s.id)).then((r) => {
+          if (s.busy || s.ended) return;
+          if (r && now - r.lastSeenAt < this.idleMs) this.dropLocal(s);
+          else this.endSession(s);
+        }),
+        'sessions.get (sweep)',
+      );
     }
   }
 
@@ -81,7 +86,7 @@ export class LegacySessions {
   endSession(s: Session): void {
     this.#forgetLocal(s);
     s.end();
-    void this.sessionStore.delete(s.id);
+    background(this.sessionStore.delete(s.id), 'sessions.delete');
     this.#engine.cluster?.ended(s.id);
   }
 
@@ -134,7 +139,7 @@ export class LegacySessions {
     // In a cluster activity is written at most every touchEveryMs per session: no store round trip per call.
     if (!link || now - s.touchedAt >= link.touchEveryMs) {
       s.touchedAt = now;
-      void this.sessionStore.touch(s.id, now);
+      background(this.sessionStore.touch(s.id, now), 'sessions.touch');
     }
     return s;
   }

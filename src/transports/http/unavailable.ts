@@ -1,0 +1,29 @@
+/**
+ * @internal The HTTP answer while a cluster backend is unreachable (Redis lost): 503 with `Retry-After` and a
+ * JSON-RPC error `BackendUnavailable` (-32013) whose `data` carries the stable local code
+ * `VELO_BACKEND_UNAVAILABLE` and `retryAfterMs` (docs/errors.md, docs/scaling.md "When things fail").
+ */
+import type { BackendOutage } from '../../cluster/types.js';
+import { ErrorCode } from '../../jsonrpc/codes.js';
+import { VeloError } from '../../jsonrpc/errors.js';
+import type { JsonRpcId } from '../../jsonrpc/message.js';
+import type { ResponsePort } from './ports.js';
+import { JSON_HEADERS, errorBody } from './wire.js';
+
+/** Default `Retry-After` when a store call failed but the backend gave no outage details, in ms. */
+const DEFAULT_RETRY_MS = 1000;
+
+/** True for the error stores and buses raise while their backend is unreachable. */
+export function isBackendUnavailable(err: unknown): err is VeloError {
+  return err instanceof VeloError && err.code === 'VELO_BACKEND_UNAVAILABLE';
+}
+
+/** Answers `res` with 503 + `Retry-After` (whole seconds, at least 1) and the -32013 error for request `id`. */
+export function respondUnavailable(res: ResponsePort, id: JsonRpcId | null, outage: BackendOutage | { message: string; retryAfterMs?: number }): void {
+  const ms = Math.max(1, outage.retryAfterMs ?? DEFAULT_RETRY_MS);
+  res.respond(
+    503,
+    { ...JSON_HEADERS, 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) },
+    errorBody(id, ErrorCode.BackendUnavailable, `Service Unavailable: ${outage.message}`, { reason: 'backend_unavailable', code: 'VELO_BACKEND_UNAVAILABLE', retryAfterMs: ms }),
+  );
+}
