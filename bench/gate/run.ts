@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { newestBaseline, readReport, writeBaseline } from './baseline.js';
 import { measure } from './callgrind.js';
 import { checkSuiteBudgets, compareReports, formatComparison, parseThreshold, type SuiteBudgetRow } from './compare.js';
+import { gateWorkloads } from './workloads.js';
 import { asBudgets, type Budgets, type Comparison, type GateReport } from './report.js';
 
 const USAGE = 'usage: node dist/bench/gate/run.js [--only ids] [--repeats n] [--threshold 10%] [--out run.json] [--update-baseline --reason "..."] [--compare run.json] [--suite bench.json] [--probe probe.js] [--baseline-dir dir] [--budgets file]';
@@ -78,6 +79,9 @@ async function main(argv: string[]): Promise<number> {
   if (v.compare !== undefined) report = readReport(v.compare);
   else {
     const only = v.only?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const known = gateWorkloads().map((w) => w.id);
+    const unknown = (only ?? []).filter((id) => !known.includes(id));
+    if (unknown.length > 0) throw new Error(`gate: unknown workload(s): ${unknown.join(', ')} (the gate has: ${known.join(', ')})`);
     report = await measure({ ...(v.probe === undefined ? {} : { probe: v.probe }), ...(only === undefined ? {} : { only }), ...(repeats === undefined ? {} : { repeats }), log: (l) => process.stderr.write(l + '\n') });
     process.stderr.write(`gate: measured ${report.results.length} workloads in ${report.duration_s} s (max spread between windows ${Math.max(...report.results.map((r) => r.spread_pct))} %)\n`);
   }

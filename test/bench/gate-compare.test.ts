@@ -240,6 +240,12 @@ describe('gate CLI (bench:compare)', () => {
       const badThreshold = cli(['--compare', join(dir, 'run.json'), '--threshold', '200%']);
       assert.equal(badThreshold.status, 2);
       assert.match(badThreshold.stderr, /--threshold must be/);
+      const unknownWorkload = cli(['--only', 'tool_call_simple,no_such_thing']);
+      assert.equal(unknownWorkload.status, 2);
+      assert.match(unknownWorkload.stderr, /unknown workload\(s\): no_such_thing \(the gate has: jsonrpc_decode_small, /);
+      const noValgrind = spawnSync(process.execPath, [runJs, '--only', 'tool_call_simple'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: dir } });
+      assert.equal(noValgrind.status, 2);
+      assert.match(noValgrind.stderr, /valgrind is not installed \(apt-get install valgrind\)/);
       const unknownFlag = cli(['--frobnicate']);
       assert.equal(unknownFlag.status, 2);
       assert.match(unknownFlag.stderr, /Unknown option '--frobnicate'[\s\S]*usage:/);
