@@ -37,8 +37,9 @@ describe('the gate under callgrind', () => {
       const { comparison } = JSON.parse(r.stdout) as { comparison: Comparison };
       assert.deepEqual(comparison.failed, ['tool_call_simple']);
       const change = (id: string): number => comparison.rows.find((x) => x.workload === id)?.change ?? NaN;
-      assert.ok(change('tool_call_simple') > 0.15 && change('tool_call_simple') < 0.25, `tool_call_simple moved ${change('tool_call_simple')}`);
-      assert.ok(Math.abs(change('schema_validate_5')) < 0.01, `schema validation never classifies a message, yet moved ${change('schema_validate_5')}`);
+      // About +20 %; the band allows for the tree having drifted from the baseline by less than the 10 % threshold.
+      assert.ok(change('tool_call_simple') > 0.1 && change('tool_call_simple') < 0.35, `tool_call_simple moved ${change('tool_call_simple')}`);
+      assert.ok(Math.abs(change('schema_validate_5')) < 0.05, `schema validation never classifies a message, yet moved ${change('schema_validate_5')}`);
     } finally {
       rmSync(slowed.dir, { recursive: true, force: true });
     }
