@@ -121,9 +121,9 @@ function suiteWorkloads(f: Figures, src: DocSources): string {
   results.forEach((r, i) => seen.set(r.workload_id, [...(seen.get(r.workload_id) ?? []), i]));
   for (const idx of seen.values()) {
     const i = idx[0]!;
-    rows.push([`\`${s.str(`results[${i}].workload_id`)}\``, s.str(`results[${i}].group`), s.str(`results[${i}].description`), idx.map((j) => s.str(`results[${j}].implementation`)).join(', ')]);
+    rows.push([`\`${s.str(`results[${i}].workload_id`)}\``, s.str(`results[${i}].group`), s.str(`results[${i}].description`), idx.map((j) => s.str(`results[${j}].implementation`)).join(', '), s.has(`results[${i}].note`) ? s.str(`results[${i}].note`) : '']);
   }
-  return table(['workload', 'group', 'one operation', 'implementations (ratios divide by the first)'], rows);
+  return table(['workload', 'group', 'one operation', 'implementations (ratios divide by the first)', 'note'], rows);
 }
 
 function suiteResults(f: Figures, src: DocSources): string {
