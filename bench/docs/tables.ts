@@ -121,9 +121,9 @@ function suiteWorkloads(f: Figures, src: DocSources): string {
   results.forEach((r, i) => seen.set(r.workload_id, [...(seen.get(r.workload_id) ?? []), i]));
   for (const idx of seen.values()) {
     const i = idx[0]!;
-    rows.push([`\`${s.str(`results[${i}].workload_id`)}\``, s.str(`results[${i}].group`), s.str(`results[${i}].description`), idx.map((j) => s.str(`results[${j}].implementation`)).join(', ')]);
+    rows.push([`\`${s.str(`results[${i}].workload_id`)}\``, s.str(`results[${i}].group`), s.str(`results[${i}].description`), idx.map((j) => s.str(`results[${j}].implementation`)).join(', '), s.has(`results[${i}].note`) ? s.str(`results[${i}].note`) : '']);
   }
-  return table(['workload', 'group', 'one operation', 'implementations (ratios divide by the first)'], rows);
+  return table(['workload', 'group', 'one operation', 'implementations (ratios divide by the first)', 'note'], rows);
 }
 
 function suiteResults(f: Figures, src: DocSources): string {
@@ -148,7 +148,9 @@ function load(f: Figures, src: DocSources): string {
   for (const file of src.load) {
     const l = f.load(file);
     out.push(`**${l.str('scenario')}** (\`${file}\`, HTML report beside it; verdict: ${l.get('verdict.pass') === true ? 'pass' : 'fail'}):\n`);
-    const opts = ['options.durationS', 'options.rate', 'options.maxOutstanding', 'options.connections', 'options.sessions'].filter((p) => l.has(p));
+    const scenario = l.get('scenario');
+    const specific = scenario === 'fanout' ? ['options.subscribers', 'options.updateHz'] : scenario === 'idle' ? ['options.idleConnections'] : ['options.rate', 'options.maxOutstanding', 'options.connections', 'options.sessions', ...(scenario === 'burst' ? ['options.burstS'] : [])];
+    const opts = ['options.durationS', ...specific].filter((p) => l.has(p));
     out.push(table(['figure', 'value'], [...opts.map((p) => [`\`${l.key(p)}\``, auto(l, p)]), ...leaves(l, 'summary')], ' r'));
     const checks = (l.get('verdict.checks') as unknown[]) ?? [];
     out.push('');

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { machineCpuUs } from '../http/proc.js';
 import { median } from '../shared/stats.js';
+import { checkoutCommit } from '../suite/commit.js';
 import type { SecondStats } from './openloop.js';
 
 /** The four scenarios of issue #10. */
@@ -35,6 +36,8 @@ export interface Environment {
   otherCpuPct: number | null;
   /** Hypervisor steal, % of the machine; null without /proc/stat. */
   stealPct: number | null;
+  /** The checkout measured (`git rev-parse --short HEAD`, `+dirty` with uncommitted changes, `unknown` outside git). */
+  commit: string;
 }
 
 /** A scenario's report (what `runLoadScenario` resolves with and writes as JSON). */
@@ -87,6 +90,7 @@ export function machineWindow(serverCpuUs: () => number | null): () => Environme
       loadavgEnd: os.loadavg(),
       otherCpuPct,
       stealPct,
+      commit: checkoutCommit(),
     };
   };
 }

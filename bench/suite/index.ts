@@ -2,12 +2,14 @@
  * `velomcp bench`: the workload list and the suite runner. Writes the JSON report (seed plan shape) to a
  * dated file under bench/results/ (never a baseline) and prints a table on stderr.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { progressBar } from '../load/progress.js';
+import { checkoutCommit } from './commit.js';
 import { measureWorkload } from './measure.js';
+
+export { checkoutCommit } from './commit.js';
 import type { SuiteReport, Workload, WorkloadResult } from './types.js';
 import { jsonrpcWorkloads } from './workloads/jsonrpc.js';
 import { schemaWorkloads } from './workloads/schema.js';
@@ -21,18 +23,6 @@ export type * from './types.js';
 /** Every workload of the suite, in table order. */
 export function allWorkloads(): Workload[] {
   return [...jsonrpcWorkloads(), ...schemaWorkloads(), ...serverWorkloads(), ...interactiveWorkloads(), ...stateWorkloads(), ...transportWorkloads()];
-}
-
-/** The commit the checkout is at (`+dirty` with uncommitted changes), or `unknown` outside a git checkout. */
-export function checkoutCommit(): string {
-  try {
-    const opts = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'] };
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], opts).trim() !== '';
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** Options of {@link runSuite}. */
