@@ -1,8 +1,10 @@
 /**
  * Joins a server to a cluster for transports without legacy HTTP sessions (WebSocket, TCP; their
- * connections live in one process): explicit notifications reach every node, and tasks use the shared store.
+ * connections live in one process): explicit notifications reach every node, and tasks use the shared store
+ * and are routed to the node running them (./tasks.ts).
  */
 import type { McpServer } from '../server/mcp-server.js';
+import { attachTasks } from './tasks.js';
 import { ALL_NODES, type ClusterBackend } from './types.js';
 
 /** Relays `server`'s explicit `notify*` calls through `backend` and delivers the other nodes' here. Returns the detach function. */
@@ -13,6 +15,7 @@ export function attachServer(server: McpServer, backend: ClusterBackend): () => 
     // Tasks already ran with their own store; they stay there.
   }
   server.setRelay((event) => void backend.bus.send(ALL_NODES, { type: 'server', event }));
+  const detachTasks = attachTasks(server, backend);
   let off: (() => void) | undefined;
   let detached = false;
   void Promise.resolve(
@@ -26,6 +29,7 @@ export function attachServer(server: McpServer, backend: ClusterBackend): () => 
   return () => {
     detached = true;
     server.setRelay(undefined);
+    detachTasks();
     off?.();
   };
 }

@@ -100,6 +100,17 @@ export interface LiveTask {
   writes: Promise<void>;
 }
 
+/**
+ * @internal Routing of task operations between the processes of a cluster (set by `src/cluster/tasks.ts`;
+ * absent in one process).
+ */
+export interface TaskRemote {
+  /** `tasks/update` (`params.inputResponses`) or `tasks/cancel` of a task that does not run in this process. */
+  forward(op: 'update' | 'cancel', record: TaskRecord, params: JsonObject): void | Promise<void>;
+  /** A task running here changed: for the listen streams of other processes. */
+  changed(record: TaskRecord): void;
+}
+
 interface TaskListener {
   sub: ListenSubscription;
   principal: string;
@@ -121,6 +132,8 @@ export class TaskManager {
   readonly #livePerPrincipal = new Map<string, number>();
   readonly #maxLivePerPrincipal: number;
   readonly #listeners = new Map<string, Set<TaskListener>>();
+  /** @internal Set by a cluster: operations on tasks running in other processes. */
+  remote: TaskRemote | undefined;
 
   constructor(options: TasksOptions, maxInputRounds: number) {
     this.store = options.store ?? new InMemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
@@ -394,13 +407,23 @@ export class TaskManager {
     }
     const record = await this.#lookup(params, ctx, 'tasks/update');
     const live = this.#live.get(record.taskId);
-    if (!live || isTerminalStatus(live.record.status)) return {};
     const given = responses as JsonObject;
+    const open = live ? live.pending : new Map(Object.entries(record.inputRequests ?? {}));
     for (const [wire, answer] of Object.entries(given)) {
-      if (live.pending.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) {
+      if (open.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) {
         throw new McpError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${wire}"] must be an object (an ElicitResult, CreateMessageResult or ListRootsResult)`);
       }
     }
+    if (!live) {
+      if (this.remote && !isTerminalStatus(record.status)) await this.remote.forward('update', record, { inputResponses: given });
+      return {};
+    }
+    if (!isTerminalStatus(live.record.status)) this.#deliver(live, given);
+    return {};
+  }
+
+  /** Hands input responses to the rounds of a task running here that wait for them. */
+  #deliver(live: LiveTask, given: JsonObject): void {
     const done: InputRound[] = [];
     let answered = false;
     for (const [wire, answer] of Object.entries(given)) {
@@ -413,7 +436,28 @@ export class TaskManager {
     }
     if (answered) this.#publishInput(live);
     for (const round of done) round.resolve(round.answers);
-    return {};
+  }
+
+  /**
+   * @internal An operation another process forwarded (see {@link TaskRemote}); applied when the task runs
+   * here and is not terminal, else ignored (false).
+   */
+  receive(op: 'update' | 'cancel', taskId: string, params: JsonObject): boolean {
+    const live = this.#live.get(taskId);
+    if (!live || isTerminalStatus(live.record.status)) return false;
+    if (op === 'cancel') this.#cancelLive(live);
+    else {
+      const given = params.inputResponses;
+      if (typeof given !== 'object' || given === null || Array.isArray(given)) return false;
+      for (const [wire, answer] of Object.entries(given)) if (live.pending.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) return false;
+      this.#deliver(live, given as JsonObject);
+    }
+    return true;
+  }
+
+  /** @internal A change of a task running in another process, for this process's listen streams. */
+  deliverChange(record: TaskRecord): void {
+    this.#notifyHere(record);
   }
 
   /** `tasks/cancel`: cooperative; a terminal task is left as it is (idempotent ack). */
@@ -421,22 +465,27 @@ export class TaskManager {
     const record = await this.#lookup(params, ctx, 'tasks/cancel');
     if (isTerminalStatus(record.status)) return {};
     const live = this.#live.get(record.taskId);
-    const reason = new VeloError('VELO_REQUEST_CANCELLED', 'Task cancelled by the client');
-    if (live) {
-      const r = live.record;
-      r.status = 'cancelled';
-      r.statusMessage = 'Cancelled by the client';
-      delete r.inputRequests;
-      live.controller.abort(reason);
-      this.#finish(live, reason);
-    } else {
+    if (live) this.#cancelLive(live);
+    else {
       // Running elsewhere or orphaned by a restart: record the cancellation.
       const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: 'Cancelled by the client', lastUpdatedAt: new Date().toISOString() };
       delete r.inputRequests;
       await this.store.put(r);
-      this.#notify(r);
+      // The process running it stops it and notifies every listen stream; without a cluster, notify here.
+      if (this.remote) await this.remote.forward('cancel', record, {});
+      else this.#notify(r);
     }
     return {};
+  }
+
+  #cancelLive(live: LiveTask): void {
+    const reason = new VeloError('VELO_REQUEST_CANCELLED', 'Task cancelled by the client');
+    const r = live.record;
+    r.status = 'cancelled';
+    r.statusMessage = 'Cancelled by the client';
+    delete r.inputRequests;
+    live.controller.abort(reason);
+    this.#finish(live, reason);
   }
 
   /** Validates a tasks/* request and finds its task (local state first: it is the freshest). */
@@ -475,6 +524,11 @@ export class TaskManager {
   }
 
   #notify(record: TaskRecord): void {
+    this.remote?.changed(record);
+    this.#notifyHere(record);
+  }
+
+  #notifyHere(record: TaskRecord): void {
     const set = this.#listeners.get(record.taskId);
     if (!set || set.size === 0) return;
     const body = JSON.stringify(detailedTask(record));
