@@ -7,4 +7,5 @@ export { MemoryBusHub, MemoryClusterState, MemoryEventLog, MemorySessionStore, a
 export { IpcPrimary, ipcBackend, type IpcChannel } from './ipc.js';
 export { STATE_SECRET_ENV, joinAsWorker, parseWorkers, runPrimary, type PrimaryHandle, type PrimaryOptions, type WorkerContext } from './workers.js';
 export { attachServer } from './attach.js';
+export { attachTasks } from './tasks.js';
 export { drainableHttp } from './drain.js';

@@ -135,8 +135,12 @@ export type ClusterMessage =
   | { readonly type: 'record'; readonly record: ClusterSessionRecord }
   /** A server-wide change, for every node's listeners (legacy fan-out and modern listen streams). */
   | { readonly type: 'server'; readonly event: ServerEvent }
-  /** A task operation for the node running the task (`tasks/cancel`, task input). */
-  | { readonly type: 'task'; readonly taskId: string; readonly op: 'cancel' | 'input'; readonly params: unknown };
+  /**
+   * Tasks across nodes (src/cluster/tasks.ts), to every node: `cancel` (`tasks/cancel`) and `input`
+   * (`tasks/update`, params `{ inputResponses }`) for the node running the task; `status` (params: the task
+   * record) after a running task changed, for the listen streams of every node.
+   */
+  | { readonly type: 'task'; readonly taskId: string; readonly op: 'cancel' | 'input' | 'status'; readonly params: unknown };
 
 /** Receives one message and the node that sent it. */
 export type ClusterListener = (message: ClusterMessage, from: NodeId) => void;

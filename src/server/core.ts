@@ -283,7 +283,11 @@ export class ServerCore {
       this.#flushScheduled = false;
       const kinds = [...this.#pendingListChanged];
       this.#pendingListChanged.clear();
-      for (const k of kinds) this.emitListChanged(k);
+      for (const k of kinds) {
+        this.emitListChanged(k);
+        // Registration changes reach the listen streams and sessions of the other nodes of a cluster too.
+        this.relay?.({ type: 'listChanged', kind: k });
+      }
     });
   }
 }

@@ -10,7 +10,7 @@ import { compileSchema, type JsonSchema } from '../validation/index.js';
 import { ServerConnection, type ConnectionOptions, type ConnectionSink } from './connection.js';
 import { ServerCore, type ServerRelayEvent, type ToolProvider, type PromptEntry, type ResourceEntry, type TemplateEntry, type ToolEntry } from './core.js';
 export type { ServerRelayEvent } from './core.js';
-import type { ToolTaskSpec } from './tasks/manager.js';
+import type { TaskManager, ToolTaskSpec } from './tasks/manager.js';
 import type { TaskStore } from './tasks/store.js';
 import type {
   InferArgs,
@@ -280,6 +280,11 @@ export class McpServer {
   setTaskStore(store: TaskStore): void {
     if (this.#core.tasksStarted) throw new VeloError('VELO_INVALID_CONFIG', 'the task store must be set before the first task is created');
     this.#core.sharedTaskStore = store;
+  }
+
+  /** @internal The tasks runtime (created on first use); a cluster routes task operations through it (src/cluster/tasks.ts). */
+  get taskRuntime(): TaskManager {
+    return this.#core.tasks;
   }
 
   /** True while `requestState` is signed with the random per-process key (no key was configured). */

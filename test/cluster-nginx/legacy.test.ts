@@ -19,7 +19,8 @@ import { McpClient, type ServerNotification } from '../../src/client/index.js';
 import { dropPrefix, testPrefix, until } from '../redis/helpers.js';
 import { CLUSTER_SERVER, startCluster, type Cluster } from './harness.js';
 
-const REDIS = 'redis://127.0.0.1:6379/3';
+// Database 4 is e2e's on the shared Redis; the prefix is unique to this run and deleted afterwards.
+const REDIS = 'redis://127.0.0.1:6379/4';
 const WATCHED = 'test://watched-resource';
 const prefix = testPrefix('nginx-legacy');
 const dir = mkdtempSync(join(tmpdir(), 'velomcp-cluster-legacy-'));

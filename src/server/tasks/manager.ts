@@ -60,6 +60,17 @@ export interface CreateExtras {
   session?: string;
 }
 
+/**
+ * @internal Routing of task operations between the processes of a cluster (set by `src/cluster/tasks.ts`;
+ * absent in one process).
+ */
+export interface TaskRemote {
+  /** `tasks/update` (`params.inputResponses`) or `tasks/cancel` of a task that does not run in this process. */
+  forward(op: 'update' | 'cancel', record: TaskRecord, params: JsonObject): void | Promise<void>;
+  /** A task running here changed: for the listen streams of other processes. */
+  changed(record: TaskRecord): void;
+}
+
 interface TaskListener {
   sub: ListenSubscription;
   principal: string;
@@ -82,6 +93,8 @@ export class TaskManager {
   readonly #maxLivePerPrincipal: number;
   readonly #listeners = new Map<string, Set<TaskListener>>();
   readonly #watchers = new Map<string, Set<TaskWatcher>>();
+  /** @internal Set by a cluster: operations on tasks running in other processes. */
+  remote: TaskRemote | undefined;
 
   constructor(options: TasksOptions, maxInputRounds: number) {
     this.store = options.store ?? new InMemoryTaskStore(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
@@ -413,13 +426,23 @@ export class TaskManager {
     }
     const record = await this.#lookup(params, ctx, 'tasks/update');
     const live = this.#live.get(record.taskId);
-    if (!live || isTerminalStatus(live.record.status)) return {};
     const given = responses as JsonObject;
+    const open = live ? live.pending : new Map(Object.entries(record.inputRequests ?? {}));
     for (const [wire, answer] of Object.entries(given)) {
-      if (live.pending.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) {
+      if (open.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) {
         throw new McpError(ErrorCode.InvalidParams, `Invalid params: inputResponses["${wire}"] must be an object (an ElicitResult, CreateMessageResult or ListRootsResult)`);
       }
     }
+    if (!live) {
+      if (this.remote && !isTerminalStatus(record.status)) await this.remote.forward('update', record, { inputResponses: given });
+      return {};
+    }
+    if (!isTerminalStatus(live.record.status)) this.#deliver(live, given);
+    return {};
+  }
+
+  /** Hands input responses to the rounds of a task running here that wait for them. */
+  #deliver(live: LiveTask, given: JsonObject): void {
     const done: InputRound[] = [];
     let answered = false;
     for (const [wire, answer] of Object.entries(given)) {
@@ -432,7 +455,29 @@ export class TaskManager {
     }
     if (answered) this.#publishInput(live);
     for (const round of done) round.resolve(round.answers);
-    return {};
+  }
+
+  /**
+   * @internal An operation another process forwarded (see {@link TaskRemote}); applied when the task runs
+   * here and is not terminal, else ignored (false).
+   */
+  receive(op: 'update' | 'cancel', taskId: string, params: JsonObject): boolean {
+    const live = this.#live.get(taskId);
+    if (!live || isTerminalStatus(live.record.status)) return false;
+    if (op === 'cancel') this.#cancelLive(live);
+    else {
+      const given = params.inputResponses;
+      if (typeof given !== 'object' || given === null || Array.isArray(given)) return false;
+      for (const [wire, answer] of Object.entries(given)) if (live.pending.has(wire) && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) return false;
+      this.#deliver(live, given as JsonObject);
+    }
+    return true;
+  }
+
+  /** @internal A change of a task running in another process, for this process's listen streams. */
+  deliverChange(record: TaskRecord): void {
+    this.#fireWatchers(record);
+    this.#notifyHere(record);
   }
 
   /** `tasks/cancel`: cooperative; a terminal task is left as it is (idempotent ack). */
@@ -446,22 +491,30 @@ export class TaskManager {
   /** @internal Cancels a task that is not terminal; resolves with its cancelled record. */
   async cancelRecord(record: TaskRecord, why = 'Cancelled by the client'): Promise<TaskRecord> {
     const live = this.#live.get(record.taskId);
-    const reason = new VeloError('VELO_REQUEST_CANCELLED', `Task cancelled: ${why}`);
     if (live) {
-      const r = live.record;
-      r.status = 'cancelled';
-      r.statusMessage = why;
-      delete r.inputRequests;
-      live.controller.abort(reason);
-      this.#finish(live, reason);
-      return { ...r };
+      this.#cancelLive(live, why);
+      return { ...live.record };
     }
     // Running elsewhere or orphaned by a restart: record the cancellation.
     const r: TaskRecord = { ...record, status: 'cancelled', statusMessage: why, lastUpdatedAt: new Date().toISOString() };
     delete r.inputRequests;
     await this.store.put(r);
-    this.#notify(r);
+    if (this.remote) {
+      // The process running it stops it and notifies every listen stream; waiters here learn it now.
+      await this.remote.forward('cancel', record, {});
+      this.#fireWatchers(r);
+    } else this.#notify(r);
     return r;
+  }
+
+  #cancelLive(live: LiveTask, why = 'Cancelled by the client'): void {
+    const reason = new VeloError('VELO_REQUEST_CANCELLED', `Task cancelled: ${why}`);
+    const r = live.record;
+    r.status = 'cancelled';
+    r.statusMessage = why;
+    delete r.inputRequests;
+    live.controller.abort(reason);
+    this.#finish(live, reason);
   }
 
   /** Validates a tasks/* request and finds its task (local state first: it is the freshest). */
@@ -500,8 +553,17 @@ export class TaskManager {
   }
 
   #notify(record: TaskRecord): void {
+    this.#fireWatchers(record);
+    this.remote?.changed(record);
+    this.#notifyHere(record);
+  }
+
+  #fireWatchers(record: TaskRecord): void {
     const watchers = this.#watchers.get(record.taskId);
     if (watchers) for (const w of [...watchers]) w(record);
+  }
+
+  #notifyHere(record: TaskRecord): void {
     const set = this.#listeners.get(record.taskId);
     if (!set || set.size === 0) return;
     const body = JSON.stringify(detailedTask(record));

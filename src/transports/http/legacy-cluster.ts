@@ -8,9 +8,11 @@
  * - the client's answers to server→client requests to the node whose id prefix they carry
  *   (`${nodeId}.${uuid}`), and `notifications/cancelled` / `notifications/progress` to every node;
  * - later events of a stream resumed with `Last-Event-ID` on another node than the one producing it;
- * - session ends and record changes, which every node applies to its copy.
+ * - session ends and record changes, which every node applies to its copy;
+ * - task operations and status changes (../../cluster/tasks.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { attachTasks } from '../../cluster/tasks.js';
 import { ALL_NODES, nodeOfRequestId, producerOfStreamId, type ClusterBackend, type ClusterMessage, type ClusterSessionPatch, type ClusterSessionRecord, type NodeId } from '../../cluster/types.js';
 import { ErrorCode } from '../../jsonrpc/codes.js';
 import { serializeError, type JsonRpcId } from '../../jsonrpc/message.js';
@@ -48,6 +50,8 @@ export class ClusterLink {
     this.touchEveryMs = Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
     background(Promise.resolve(backend.bus.subscribe((m, from) => this.#onMessage(m, from))).then((off) => this.#offs.push(off)), 'bus.subscribe');
     if (backend.bus.onNodeDown) background(Promise.resolve(backend.bus.onNodeDown((n) => this.#nodeDown(n))).then((off) => this.#offs.push(off)), 'bus.onNodeDown');
+    // Tasks (both eras): operations and status changes reach the node running the task / every listen stream.
+    if (!backend.local) this.#offs.push(attachTasks(engine.server, backend));
   }
 
   close(): void {
