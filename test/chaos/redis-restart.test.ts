@@ -16,6 +16,9 @@ import { assertOnceInOrder, openSession, request, sessionHeaders, startNodes, ur
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Tally {
+  /** When the first 503 and the first success after the restart arrived (ms since the epoch). */
+  first503?: number;
+  firstOkAfterRestart?: number;
   ok: number;
   okAfterRestart: number;
   unavailable: number;
@@ -85,10 +88,14 @@ describe('Redis killed and restarted under a steady load of legacy calls', { tim
           if (problem) t.unexpected.push(problem);
           else {
             t.ok++;
-            if (restarted()) t.okAfterRestart++;
+            if (restarted()) {
+              t.okAfterRestart++;
+              t.firstOkAfterRestart ??= Date.now();
+            }
           }
         } else if (isRetryable503(r)) {
           t.unavailable++;
+          t.first503 ??= Date.now();
           await sleep(100);
         } else if (r.status === 404 && restarted()) {
           // The restarted Redis kept nothing: a node without a copy of the session no longer knows it.
@@ -105,20 +112,25 @@ describe('Redis killed and restarted under a steady load of legacy calls', { tim
     const t: Tally = { ok: 0, okAfterRestart: 0, unavailable: 0, sessionLost: 0, unexpected: [] };
     let stopping = false;
     let restarted = false;
+    const timings: { killedAt?: number; restartedAt?: number } = {};
     const clients = [0, 1].map((k) => client(t, k, () => stopping, () => restarted));
     try {
       assert.ok(await until(() => t.ok >= 6, 20_000), `steady state before the outage (ok ${t.ok})`);
+      const killedAt = Date.now();
       await redis.stop();
+      timings.killedAt = killedAt;
       assert.ok(await until(() => t.unavailable >= 4, 20_000), `retryable refusals during the outage (${t.unavailable})`);
       await sleep(1000);
       await redis.start();
+      timings.restartedAt = Date.now();
       restarted = true;
       assert.ok(await until(() => t.okAfterRestart >= 6, 30_000), `calls succeed again after the restart (ok after: ${t.okAfterRestart}, unavailable ${t.unavailable}, lost ${t.sessionLost}, unexpected ${JSON.stringify(t.unexpected)})`);
     } finally {
       stopping = true;
       await Promise.all(clients);
     }
-    tc.diagnostic(`ok ${t.ok} (after restart ${t.okAfterRestart}), 503 ${t.unavailable}, sessions lost ${t.sessionLost}`);
+    const since = (a?: number, b?: number): string => (a === undefined || b === undefined ? '?' : `${a - b} ms`);
+    tc.diagnostic(`ok ${t.ok} (after restart ${t.okAfterRestart}), 503 ${t.unavailable}, sessions lost ${t.sessionLost}; kill to first 503 ${since(t.first503, timings.killedAt)}, restart to first success ${since(t.firstOkAfterRestart, timings.restartedAt)}`);
     assert.deepEqual(t.unexpected, []);
     for (const n of nodes) {
       assert.ok(n.proc && n.proc.exitCode === null && n.proc.signalCode === null, `node ${n.port} still running`);

@@ -38,7 +38,7 @@ test('SIGTERM to the primary of --workers 2: the call in flight completes, new c
     assert.ok(await until(() => (node.output.match(/serving MCP/g) ?? []).length >= 2, 30_000), 'both workers started');
     const opened = await openSession(urlOf(node));
     assert.ok('sid' in opened);
-    const inFlight = call(node, opened.sid, 1, 'cluster_wait', { ms: 4000 });
+    const inFlight = call(node, opened.sid, 1, 'cluster_wait', { ms: 8000 });
     assert.ok(await until(() => readFileSync(log, { encoding: 'utf8', flag: 'a+' }).includes('started'), 15_000), 'the call started');
     const proc = node.proc;
     assert.ok(proc);
@@ -46,7 +46,7 @@ test('SIGTERM to the primary of --workers 2: the call in flight completes, new c
     let answered = false;
     void inFlight.then(() => (answered = true), () => undefined);
     proc.kill('SIGTERM');
-    assert.ok(await until(() => refused(node.port), 3000), 'new connections are refused during the drain');
+    assert.ok(await until(() => refused(node.port), 6000), 'new connections are refused during the drain');
     assert.equal(answered, false, 'refused while the call was still in flight');
     const r = await inFlight.catch((err: Error) => assert.fail(`the call in flight failed (${err.message}):\n${node.output}`));
     assert.equal(r.status, 200, r.text);
