@@ -25,7 +25,7 @@ import { serveWebSocket } from '../transports/ws/server.js';
 import { setUpObservability, type ObservabilityFlags } from '../observability/serve.js';
 import { describeServeFailure, exitWith, ServeExit } from './exit.js';
 import { loadServerModule } from './load-server.js';
-import { redisBackendFromFlags, type RedisFlags } from './redis.js';
+import { checkRedisFlags, redisBackendFromFlags, type RedisFlags } from './redis.js';
 import { configureSharedWorkerPool } from '../exec/pool.js';
 import cluster from 'node:cluster';
 import { attachServer } from '../cluster/attach.js';
@@ -184,11 +184,13 @@ async function serve(modulePath: string, options: ServeOptions): Promise<void> {
     if (!network) throw new VeloError('VELO_INVALID_CONFIG', '--workers applies to --http, --ws and --tcp');
     if (options.authIssuer !== undefined) throw new VeloError('VELO_INVALID_CONFIG', '--workers does not combine with --auth-issuer yet');
     if (cluster.isPrimary) {
-      process.stderr.write(`velomcp: primary ${process.pid} starting ${workers} workers\n`);
-      runPrimary({ workers });
+      // With --redis every worker is a node of the Redis cluster itself; the primary keeps no state.
+      const redis = await checkRedisFlags(options);
+      process.stderr.write(`velomcp: primary ${process.pid} starting ${workers} workers${redis ? ' (each a node of the Redis cluster)' : ''}\n`);
+      runPrimary({ workers, ...(redis ? { ipc: false } : {}) });
       return;
     }
-    worker = joinAsWorker();
+    worker = joinAsWorker(await redisBackendFromFlags(options));
   }
   if (options.authIssuer !== undefined && !(options.http && !options.stdio && !options.ws && !options.tcp)) {
     throw new VeloError('VELO_INVALID_CONFIG', '--auth-issuer applies to --http only');

@@ -24,3 +24,20 @@ export async function redisBackendFromFlags(flags: RedisFlags): Promise<ClusterB
   const { redisBackend } = await import('../redis/backend.js');
   return redisBackend({ url: flags.redis, ...(flags.redisPrefix === undefined ? {} : { prefix: flags.redisPrefix }) });
 }
+
+/**
+ * `velomcp serve --workers N --redis URL`, in the primary: checks once that Redis answers (then closes the
+ * connection), so an unreachable Redis stops the start with exit 5 instead of crash-looping the workers.
+ * Resolves false when `--redis` is not set.
+ * @throws VeloError as {@link redisBackendFromFlags}.
+ */
+export async function checkRedisFlags(flags: RedisFlags): Promise<boolean> {
+  if (flags.redis === undefined) {
+    if (flags.redisPrefix !== undefined) throw new VeloError('VELO_INVALID_CONFIG', '--redis-prefix needs --redis');
+    return false;
+  }
+  const { connectRedis } = await import('../redis/connection.js');
+  const conn = await connectRedis({ url: flags.redis, ...(flags.redisPrefix === undefined ? {} : { prefix: flags.redisPrefix }) });
+  await conn.close();
+  return true;
+}

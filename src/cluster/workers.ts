@@ -37,6 +37,12 @@ export interface PrimaryOptions extends ClusterBackendOptions {
   drainTimeoutMs?: number;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * Whether workers share state through this primary (the primary-IPC backend; default true). False when
+   * each worker opens a shared backend of its own (`--redis`: workers are nodes of the Redis cluster, so
+   * several multi-worker machines share sessions); the primary then only forks, restarts and drains.
+   */
+  ipc?: boolean;
 }
 
 /** A running primary. */
@@ -65,7 +71,7 @@ export function runPrimary(options: PrimaryOptions): PrimaryHandle {
   const fork = (): void => {
     const w = cluster.fork({ [STATE_SECRET_ENV]: secret });
     live.add(w);
-    const detach = hub.attach(w as unknown as Parameters<IpcPrimary['attach']>[0]);
+    const detach = options.ipc === false ? () => undefined : hub.attach(w as unknown as Parameters<IpcPrimary['attach']>[0]);
     const started = Date.now();
     w.on('exit', (code, signal) => {
       live.delete(w);
@@ -113,10 +119,11 @@ export interface WorkerContext {
   onDrain(stop: () => Promise<void>): void;
 }
 
-/** Joins the primary's state from a worker process. */
-export function joinAsWorker(): WorkerContext {
-  const id = cluster.worker?.id ?? process.pid;
-  const backend = ipcBackend(`w${id}-${process.pid}`);
+/**
+ * Joins the cluster from a worker process: through `backend` when given (e.g. this worker's node of the
+ * Redis backend, with a primary run with `ipc: false`), else through the primary's state over IPC.
+ */
+export function joinAsWorker(backend: ClusterBackend = ipcBackend(`w${cluster.worker?.id ?? process.pid}-${process.pid}`)): WorkerContext {
   return {
     backend,
     onDrain(stop) {

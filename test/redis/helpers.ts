@@ -74,9 +74,10 @@ export class ThrowawayRedis {
     this.port = port;
   }
 
-  /** Starts one on a free port. */
-  static async start(): Promise<ThrowawayRedis> {
-    const r = new ThrowawayRedis(await freePort());
+  /** Starts one on `preferredPort` when nothing listens there, else on a free port. */
+  static async start(preferredPort?: number): Promise<ThrowawayRedis> {
+    const port = preferredPort !== undefined && !(await accepts(preferredPort)) ? preferredPort : await freePort();
+    const r = new ThrowawayRedis(port);
     await r.start();
     return r;
   }

@@ -178,28 +178,45 @@ export class ClusterLink {
     const last = replayed.length > 0 ? (replayed[replayed.length - 1] as [string, string])[0] : lastEventId;
     const producer = producerOfStreamId(streamId);
     if (producer === undefined || this.#down.has(producer)) {
-      this.#failCut(w, replayed);
+      background(this.#failCut(s, streamId, w), 'fail cut stream');
       return;
     }
     (s.remote ??= new Map()).set(streamId, { w, last: seqOf(last) });
     background(this.backend.bus.send(producer, { type: 'watch', sessionId: s.id, streamId, after: last }), 'bus.send');
   }
 
-  /** Ends a stream whose producer died: an error for every request of it that the log holds no answer to. */
-  #failCut(w: SseWriter, replayed: [string, string][]): void {
-    const marker = replayed.find(([, m]) => m.charCodeAt(0) === 0)?.[1];
-    let ids: JsonRpcId[] = [];
+  /**
+   * Ends a stream whose producer died: an error for every request of it that the log holds no answer to. The
+   * whole stream is read again (its first event, the priming marker, names the requests, and the client may
+   * have resumed past it); each error is stored in the stream, so a later resumption replays it instead of
+   * failing the request twice.
+   */
+  async #failCut(s: Session, streamId: string, w: SseWriter): Promise<void> {
     try {
-      ids = marker ? (JSON.parse(marker.slice(1)) as JsonRpcId[]) : [];
-    } catch {
-      ids = [];
+      const all: [string, string][] = [];
+      await this.backend.events.replayEventsAfter(`${streamId}#0`, (eid, m) => void all.push([eid, m]));
+      const marker = all.find(([, m]) => m.charCodeAt(0) === 0)?.[1];
+      let ids: JsonRpcId[] = [];
+      try {
+        ids = marker ? (JSON.parse(marker.slice(1)) as JsonRpcId[]) : [];
+      } catch {
+        ids = [];
+      }
+      for (const id of ids) {
+        const head = `{"jsonrpc":"2.0","id":${idJsonOf(id)},`;
+        if (all.some(([, m]) => responseKind(m, head) !== '')) continue;
+        const error = serializeError(id, { code: ErrorCode.InternalError, message: 'Internal error: the server process running this request stopped; send it again' });
+        let eid: string | undefined;
+        try {
+          eid = await this.backend.events.storeEvent(streamId, error);
+        } catch {
+          eid = undefined;
+        }
+        if (!s.ended) w.event(error, eid);
+      }
+    } finally {
+      w.end();
     }
-    for (const id of ids) {
-      const head = `{"jsonrpc":"2.0","id":${idJsonOf(id)},`;
-      if (replayed.some(([, m]) => responseKind(m, head) !== '')) continue;
-      w.event(serializeError(id, { code: ErrorCode.InternalError, message: 'Internal error: the server process running this request stopped; send it again' }));
-    }
-    w.end();
   }
 
   #adopt(s: Session, record: ClusterSessionRecord): void {
@@ -221,8 +238,7 @@ export class ClusterLink {
       for (const [sid, r] of s.remote) {
         if (producerOfStreamId(sid) !== node) continue;
         s.remote.delete(sid);
-        // The replayed part carried the marker; without it the client resumes and gets the errors then.
-        r.w.end();
+        background(this.#failCut(s, sid, r.w), 'fail cut stream');
       }
     }
   }

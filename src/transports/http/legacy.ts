@@ -96,10 +96,16 @@ export class LegacySessions {
     s.end(false);
   }
 
-  /** Ends every session and stops the sweeper. */
+  /** Ends every session (in a cluster: drops this node's copies) and stops the sweeper. */
   close(): void {
     if (this.#sweeper) clearInterval(this.#sweeper);
-    for (const s of [...this.sessions.values()]) this.endSession(s);
+    // In a cluster the sessions live on in the shared state and other nodes serve them (a drained worker
+    // must not end the calls they are running): only this node's copies go.
+    const link = this.#engine.cluster;
+    for (const s of [...this.sessions.values()]) {
+      if (link) this.dropLocal(s);
+      else this.endSession(s);
+    }
   }
 
   #versionProblem(req: RequestPort): string | undefined {
