@@ -87,8 +87,12 @@ export interface ConnectionOptions {
    * passes false (that node delivers them) and switches it with {@link ServerConnection.setFanout}.
    */
   fanout?: boolean;
-  /** Hears every change of the legacy session's state, so a cluster can record it (see `velomcp/cluster`). */
-  onSessionChange?: (change: LegacySessionChange) => void;
+  /**
+   * Hears every change of the legacy session's state, so a cluster can record it (see `velomcp/cluster`).
+   * When it returns a promise, the request that made the change (`resources/subscribe`, `resources/unsubscribe`,
+   * `logging/setLevel`) is answered once it settles, so every node knows of the change before the client does.
+   */
+  onSessionChange?: (change: LegacySessionChange) => void | Promise<void>;
 }
 
 /** A change of a legacy session's state (one member set), as {@link ConnectionOptions.onSessionChange} hears it. */
@@ -156,7 +160,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   #batches: Map<JsonRpcId, Batch> | undefined;
   #closed = false;
   #fanout: boolean;
-  readonly #onChange: ((change: LegacySessionChange) => void) | undefined;
+  readonly #onChange: ((change: LegacySessionChange) => void | Promise<void>) | undefined;
   /** Called once after {@link ServerConnection.close}. */
   onclose: (() => void) | undefined;
 
@@ -666,22 +670,22 @@ export class ServerConnection implements ContextHost, LegacyListener {
     return result;
   }
 
-  /** @internal `logging/setLevel` (legacy). */
-  setLogLevel(level: unknown): void {
+  /** @internal `logging/setLevel` (legacy). Returns the cluster's recording of the change, if any. */
+  setLogLevel(level: unknown): void | Promise<void> {
     if (typeof level !== 'string' || !LEVELS.has(level)) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid params: "level" must be one of ${LOGGING_LEVELS.join(', ')}`);
     }
     if (this.#session) {
       this.#session.logLevel = level as LoggingLevel;
-      this.#onChange?.({ logLevel: level as LoggingLevel });
+      return this.#onChange?.({ logLevel: level as LoggingLevel });
     }
   }
 
   /**
-   * @internal `resources/subscribe` (legacy).
+   * @internal `resources/subscribe` (legacy). Returns the cluster's recording of the change, if any.
    * @throws McpError -32602 past `limits.maxSubscriptionUriLength` or `limits.maxSubscriptionsPerSession`.
    */
-  subscribe(uri: string): void {
+  subscribe(uri: string): void | Promise<void> {
     const session = this.#session;
     if (!session || session.subscriptions?.has(uri)) return;
     const limits = this.core.limits;
@@ -692,7 +696,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       throw new McpError(ErrorCode.InvalidParams, `Invalid params: this session already holds ${limits.maxSubscriptionsPerSession} subscriptions (the limit); unsubscribe first`);
     }
     this.#addSubscription(uri);
-    this.#onChange?.({ subscribe: uri });
+    return this.#onChange?.({ subscribe: uri });
   }
 
   #addSubscription(uri: string): void {
@@ -707,11 +711,11 @@ export class ServerConnection implements ContextHost, LegacyListener {
     set.add(this);
   }
 
-  /** @internal `resources/unsubscribe` (legacy). */
-  unsubscribe(uri: string): void {
+  /** @internal `resources/unsubscribe` (legacy). Returns the cluster's recording of the change, if any. */
+  unsubscribe(uri: string): void | Promise<void> {
     if (this.#session?.subscriptions?.delete(uri)) {
       this.#unsubscribe(uri);
-      this.#onChange?.({ unsubscribe: uri });
+      return this.#onChange?.({ unsubscribe: uri });
     }
   }
 

@@ -59,8 +59,8 @@ export const METHODS = new Map<string, MethodSpec>([
     'resources/subscribe',
     {
       handler: (c, p) => {
-        c.subscribe(requiredString(p, 'uri', 'resources/subscribe'));
-        return EMPTY;
+        const recorded = c.subscribe(requiredString(p, 'uri', 'resources/subscribe'));
+        return recorded ? recorded.then(() => EMPTY) : EMPTY;
       },
       legacy: true,
       modern: false,
@@ -71,8 +71,8 @@ export const METHODS = new Map<string, MethodSpec>([
     'resources/unsubscribe',
     {
       handler: (c, p) => {
-        c.unsubscribe(requiredString(p, 'uri', 'resources/unsubscribe'));
-        return EMPTY;
+        const recorded = c.unsubscribe(requiredString(p, 'uri', 'resources/unsubscribe'));
+        return recorded ? recorded.then(() => EMPTY) : EMPTY;
       },
       legacy: true,
       modern: false,
@@ -86,8 +86,8 @@ export const METHODS = new Map<string, MethodSpec>([
     'logging/setLevel',
     {
       handler: (c, p) => {
-        c.setLogLevel(p?.level);
-        return EMPTY;
+        const recorded = c.setLogLevel(p?.level);
+        return recorded ? recorded.then(() => EMPTY) : EMPTY;
       },
       legacy: true,
       modern: false,

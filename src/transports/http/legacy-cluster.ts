@@ -104,14 +104,20 @@ export class ClusterLink {
     return s;
   }
 
-  /** Records a change of the session's state and tells every node. */
-  changed(s: Session, change: LegacySessionChange | ClusterSessionPatch): void {
-    const done = Promise.resolve(this.backend.sessions.update(s.id, change)).then((record) => {
+  /**
+   * Records a change of the session's state and tells every node; resolves once the record is stored and the
+   * message to the other nodes is sent (the request that made the change is answered then: a request the
+   * client sends next, to any node, is handled after every node heard of it). Failures are also reported in
+   * the background, so callers that do not wait leave no unhandled rejection.
+   */
+  changed(s: Session, change: LegacySessionChange | ClusterSessionPatch): Promise<void> {
+    const done = Promise.resolve(this.backend.sessions.update(s.id, change)).then(async (record) => {
       if (!record) return;
       this.#adopt(s, record);
-      background(this.backend.bus.send(ALL_NODES, { type: 'record', record }), 'bus.send record');
+      await this.backend.bus.send(ALL_NODES, { type: 'record', record });
     });
     background(done, 'sessions.update');
+    return done;
   }
 
   /** This node now holds (or gave up) the session's GET stream. */
@@ -223,8 +229,9 @@ export class ClusterLink {
     if (s.record && s.record.revision >= record.revision) return;
     s.record = record;
     s.conn.applySession(record);
-    if (record.streamNode !== this.nodeId && s.standalone) {
-      // Another node took the GET stream over: this one stops delivering.
+    if (typeof record.streamNode === 'string' && record.streamNode !== this.nodeId && s.standalone) {
+      // Another node took the GET stream over: this one stops delivering. (A record without a stream node
+      // may predate this node's own claim, still being written: it never ends the stream here.)
       s.standalone.end();
       s.standalone = undefined;
       s.conn.setFanout(false);
