@@ -29,7 +29,7 @@ describe('velomcp bench suite', () => {
   test('a tiny run reports P50/P95/P99 per implementation and ratios against velomcp from the same run', async () => {
     const { report, file } = await runSuite({ only: ['tool_call_simple'], rounds: 1, scale: 0.01 });
     assert.equal(file, undefined);
-    assert.deepEqual(report.results.map((r) => r.implementation), ['velomcp', 'sdk-v1', 'raw']);
+    assert.deepEqual(report.results.map((r) => r.implementation), ['velomcp', 'sdk-v1', 'sdk-v2', 'raw']);
     for (const r of report.results) {
       assert.ok(r.latency_p50_us > 0 && r.latency_p95_us >= r.latency_p50_us && r.latency_p99_us >= r.latency_p95_us, JSON.stringify(r));
       assert.equal(typeof r.ratio_p50_vs_velomcp, 'number');

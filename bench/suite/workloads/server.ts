@@ -1,10 +1,11 @@
 /**
  * Server-path workloads, end to end in process (JSON text in → classify → validate → handler → JSON text
  * out): tool calls of three weights, resources list/read, prompts of 0/10/50 arguments. Peers: the official
- * SDK v1 (`@modelcontextprotocol/sdk`, zod schemas of the same shape) and the raw JSON-RPC reference, which
- * validates nothing (the ceiling).
+ * SDK v1 (`@modelcontextprotocol/sdk`) and v2 (`@modelcontextprotocol/server`, legacy era), both with zod
+ * schemas of the same shape, and the raw JSON-RPC reference, which validates nothing (the ceiling).
  */
 import { McpServer as SdkMcpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as SdkV2McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { McpServer } from '../../../src/server/mcp-server.js';
 import { WIDE_ARGS, WIDE_SCHEMA } from '../../stdio/wide-schema.js';
@@ -68,6 +69,25 @@ function sdkServer(): SdkMcpServer {
   return s;
 }
 
+/** The same surface on the official SDK v2 server (its public API: zod 4 objects, `URL` in read callbacks). */
+function sdkV2Server(): SdkV2McpServer {
+  const s = new SdkV2McpServer({ name: 'sdk-v2-bench', version: '1.0.0' });
+  s.registerTool('echo', { inputSchema: echoZod }, (a) => ({ content: [{ type: 'text', text: a.text }] }));
+  s.registerTool('medium', { inputSchema: zodOfProps(5) }, (a) => ({ content: [{ type: 'text', text: `p0=${String((a as Record<string, unknown>).p0)}` }] }));
+  s.registerTool('complex', { inputSchema: wideZod }, (a) => ({ content: [{ type: 'text', text: `id=${a.id}` }] }));
+  for (let i = 0; i < 10; i++) {
+    s.registerResource(`doc${i}`, `mem://docs/${i}`, { mimeType: 'text/plain', description: `document ${i}` }, (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: `the text of ${uri.href}` }] }));
+  }
+  for (const n of [0, 10, 50]) {
+    const shape: Record<string, z.ZodString> = {};
+    for (let k = 0; k < n; k++) shape[`a${k}`] = z.string();
+    s.registerPrompt(`prompt${n}`, { argsSchema: z.object(shape) }, (a: Record<string, string>) => ({
+      messages: [{ role: 'user', content: { type: 'text', text: n === 0 ? 'Summarise the document.' : Object.keys(a).map((k) => `${k}: ${a[k] ?? ''}`).join('\n') } }],
+    }));
+  }
+  return s;
+}
+
 function rawAnswer(method: string, params: Record<string, unknown>): unknown {
   switch (method) {
     case 'tools/call': {
@@ -92,6 +112,8 @@ function trio(method: string, params: unknown, withRaw = true): Implementation[]
   const impls: Implementation[] = [
     { name: 'velomcp', setup: async () => driverOperation(await velomcpDriver(velomcpServer()), template) },
     { name: 'sdk-v1', setup: async () => driverOperation(await sdkV1Driver(sdkServer()), template) },
+    // SDK v2's transport interface has the same members; the driver uses only start/send/close/onmessage.
+    { name: 'sdk-v2', setup: async () => driverOperation(await sdkV1Driver(sdkV2Server() as unknown as Parameters<typeof sdkV1Driver>[0]), template) },
   ];
   if (withRaw) impls.push({ name: 'raw', setup: async () => driverOperation(rawDriver(rawAnswer), template) });
   return impls;
