@@ -6,6 +6,8 @@
  *   configuration). It never goes on the wire as such. Every code is listed in `docs/errors.md`.
  */
 
+import { ErrorCode } from './codes.js';
+
 const mcpErrorBrand = Symbol.for('velomcp.McpError');
 const veloErrorBrand = Symbol.for('velomcp.VeloError');
 
@@ -99,3 +101,22 @@ export class VeloError extends Error {
   }
 }
 Object.defineProperty(VeloError.prototype, veloErrorBrand, { value: true });
+
+/** `Retry-After` suggested when a backend outage gives no estimate of its own, in ms. */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+
+/**
+ * The JSON-RPC error for a request that needs a shared-state backend (Redis) while it is unreachable:
+ * `BackendUnavailable` (-32013), retryable, `data: {reason: "backend_unavailable", code:
+ * "VELO_BACKEND_UNAVAILABLE", retryAfterMs}` (docs/errors.md). Over HTTP it goes with 503 + `Retry-After`.
+ *
+ * @param message - What is unavailable (the store's `VELO_BACKEND_UNAVAILABLE` message).
+ * @param retryAfterMs - Suggested wait before retrying, in ms (default 1000; at least 1).
+ */
+export function backendUnavailableError(message: string, retryAfterMs = DEFAULT_RETRY_AFTER_MS): JsonRpcErrorObject {
+  return {
+    code: ErrorCode.BackendUnavailable,
+    message: `Service Unavailable: ${message}`,
+    data: { reason: 'backend_unavailable', code: 'VELO_BACKEND_UNAVAILABLE', retryAfterMs: Math.max(1, retryAfterMs) },
+  };
+}

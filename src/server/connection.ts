@@ -9,7 +9,7 @@
  * the next.
  */
 import { ErrorCode } from '../jsonrpc/codes.js';
-import { McpError, VeloError, type JsonRpcErrorObject } from '../jsonrpc/errors.js';
+import { McpError, VeloError, backendUnavailableError, type JsonRpcErrorObject } from '../jsonrpc/errors.js';
 import {
   invalidMessageError,
   MessageKind,
@@ -582,6 +582,8 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (!this.#settled(ctx)) return;
     let error: JsonRpcErrorObject;
     if (err instanceof McpError) error = err.toJSON();
+    // A shared store (Redis) unreachable: retryable, not a bug (2026-07-28 tasks, a legacy store race).
+    else if (err instanceof VeloError && err.code === 'VELO_BACKEND_UNAVAILABLE') error = backendUnavailableError(err.message);
     else if (err instanceof Error) error = { code: ErrorCode.InternalError, message: `Internal error: ${err.message}` };
     else error = { code: ErrorCode.InternalError, message: `Internal error: ${String(err)}` };
     if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'error', error);

@@ -46,8 +46,13 @@ export class Node {
     this.env = env;
   }
 
-  /** Starts (or restarts) the process and waits until it serves (30 s at most). */
+  /**
+   * Starts (or restarts) the process and waits until it serves (30 s at most): with `--workers N`, until all N
+   * workers do, since node:cluster hands connections only to the workers already listening.
+   */
   async start(): Promise<void> {
+    const w = this.args.indexOf('--workers');
+    const workers = w >= 0 ? Number(this.args[w + 1]) || 1 : 1;
     const p = spawn(process.execPath, [CLI, 'serve', ...this.args, '--http', '--port', String(this.port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.env } });
     this.proc = p;
     p.stderr?.setEncoding('utf8');
@@ -58,7 +63,7 @@ export class Node {
       if (this.proc === p) this.proc = undefined;
     });
     for (let i = 0; i < 300; i++) {
-      if (/serving MCP over Streamable HTTP/.test(this.output)) return;
+      if ((this.output.match(/serving MCP over Streamable HTTP/g)?.length ?? 0) >= workers) return;
       if (!this.proc) {
         await exited;
         throw new Error(`node on port ${this.port} exited at startup:\n${this.output}`);

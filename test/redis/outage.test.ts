@@ -30,6 +30,7 @@ describe('an HTTP node whose Redis goes away', { timeout: 90_000 }, () => {
     backend = await redisBackend({ url: redis.url, prefix: 'outage:', nodeId: 'solo', commandTimeoutMs: 500, maxReconnectDelayMs: 200, nodeCheckIntervalMs: 200 });
     const server = makeServer(probe);
     server.setRequestStateKey(KEY);
+    server.registerTool('as_task', { inputSchema: { type: 'object' }, execution: { taskSupport: 'optional' } }, () => ({ content: [{ type: 'text', text: 'task done' }] }));
     handle = await serveHttp(server, { port: 0, keepAliveMs: 0, cluster: backend });
   });
   after(async () => {
@@ -129,6 +130,33 @@ describe('an HTTP node whose Redis goes away', { timeout: 90_000 }, () => {
       if (!ok) await new Promise((res) => setTimeout(res, 200));
     }
     assert.ok(ok, 'initialize succeeds again after SIGCONT');
+    assert.deepEqual(unhandled, []);
+  });
+
+  /** A 2026-07-28 request of the tasks extension; `Mcp-Name` carries the tool name or the task id. */
+  const modernTask = (id: number, method: string, params: Record<string, unknown>) => {
+    const r = modernRequest(id, method, params, { 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } });
+    const name = method === 'tools/call' ? params.name : params.taskId;
+    return raw(handle.url, { headers: { ...r.headers, 'mcp-name': String(name) }, body: r.body });
+  };
+
+  test('modern tasks need the shared task store: with Redis killed, tools/call as a task and tasks/get answer 503 + Retry-After with -32013 (not -32603), and work again after restart', async () => {
+    await until(() => backend.unavailable() === undefined, 10_000);
+    const created = await modernTask(20, 'tools/call', { name: 'as_task', arguments: {} });
+    assert.equal(created.status, 200, created.text);
+    const taskId = created.json.result.taskId as string;
+    assert.equal(typeof taskId, 'string', created.text);
+
+    await redis.stop();
+    assert.ok(await until(() => backend.unavailable() !== undefined, 5000), 'the loss is noticed');
+    assertUnavailable(await modernTask(21, 'tasks/get', { taskId }), 21);
+    assertUnavailable(await modernTask(22, 'tools/call', { name: 'as_task', arguments: {} }), 22);
+
+    await redis.start();
+    assert.ok(await until(() => backend.unavailable() === undefined, 10_000), 'reconnected by itself');
+    const again = await modernTask(23, 'tools/call', { name: 'as_task', arguments: {} });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json.result.resultType, 'task', again.text);
     assert.deepEqual(unhandled, []);
   });
 });

@@ -4,14 +4,10 @@
  * `VELO_BACKEND_UNAVAILABLE` and `retryAfterMs` (docs/errors.md, docs/scaling.md "When things fail").
  */
 import type { BackendOutage } from '../../cluster/types.js';
-import { ErrorCode } from '../../jsonrpc/codes.js';
-import { VeloError } from '../../jsonrpc/errors.js';
-import type { JsonRpcId } from '../../jsonrpc/message.js';
+import { VeloError, backendUnavailableError } from '../../jsonrpc/errors.js';
+import { serializeError, type JsonRpcId } from '../../jsonrpc/message.js';
 import type { ResponsePort } from './ports.js';
-import { JSON_HEADERS, errorBody } from './wire.js';
-
-/** Default `Retry-After` when a store call failed but the backend gave no outage details, in ms. */
-const DEFAULT_RETRY_MS = 1000;
+import { JSON_HEADERS } from './wire.js';
 
 /** True for the error stores and buses raise while their backend is unreachable. */
 export function isBackendUnavailable(err: unknown): err is VeloError {
@@ -20,10 +16,7 @@ export function isBackendUnavailable(err: unknown): err is VeloError {
 
 /** Answers `res` with 503 + `Retry-After` (whole seconds, at least 1) and the -32013 error for request `id`. */
 export function respondUnavailable(res: ResponsePort, id: JsonRpcId | null, outage: BackendOutage | { message: string; retryAfterMs?: number }): void {
-  const ms = Math.max(1, outage.retryAfterMs ?? DEFAULT_RETRY_MS);
-  res.respond(
-    503,
-    { ...JSON_HEADERS, 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) },
-    errorBody(id, ErrorCode.BackendUnavailable, `Service Unavailable: ${outage.message}`, { reason: 'backend_unavailable', code: 'VELO_BACKEND_UNAVAILABLE', retryAfterMs: ms }),
-  );
+  const error = backendUnavailableError(outage.message, outage.retryAfterMs);
+  const ms = (error.data as { retryAfterMs: number }).retryAfterMs;
+  res.respond(503, { ...JSON_HEADERS, 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }, serializeError(id, error));
 }

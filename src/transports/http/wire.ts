@@ -19,6 +19,7 @@ export function modernStatus(code: number): number {
     case ErrorCode.MethodNotFound:
       return 404;
     case ErrorCode.ServerBusy:
+    case ErrorCode.BackendUnavailable:
       return 503;
     case ErrorCode.RateLimited:
       return 429;
