@@ -183,6 +183,13 @@ export interface ClusterBackend {
    * `BackendUnavailable` (-32013) JSON-RPC error instead of trying (docs/scaling.md, "When things fail").
    */
   unavailable?(): BackendOutage | undefined;
+  /**
+   * Optional: calls `listener` each time the shared state is reachable again after an outage, when it may
+   * have lost what it held (a Redis without persistence restarts empty). Each node then writes back the
+   * session records it holds that the store no longer has, so those sessions keep working on every node.
+   * Returns the function that stops listening.
+   */
+  onRestored?(listener: () => void): () => void;
   /** Releases connections and timers. Idempotent. */
   close(): MaybePromise<void>;
 }

@@ -69,6 +69,7 @@ export async function redisBackend(options: RedisBackendOptions = {}): Promise<R
       tasks,
       connection,
       unavailable: () => connection.outage(),
+      onRestored: (listener) => connection.onStateChange((up) => up && listener()),
       close: async () => {
         if (closed) return;
         closed = true;

@@ -52,6 +52,21 @@ export class ClusterLink {
     if (backend.bus.onNodeDown) background(Promise.resolve(backend.bus.onNodeDown((n) => this.#nodeDown(n))).then((off) => this.#offs.push(off)), 'bus.onNodeDown');
     // Tasks (both eras): operations and status changes reach the node running the task / every listen stream.
     if (!backend.local) this.#offs.push(attachTasks(engine.server, backend));
+    if (backend.onRestored) this.#offs.push(backend.onRestored(() => this.#restore()));
+  }
+
+  /**
+   * The shared state is back after an outage and may have lost the session table (Redis restarted empty):
+   * the records of the sessions this node holds are written back where missing (`add` leaves a record the
+   * store still has unchanged), so every node finds them again. Their event logs are not restored: a
+   * `Last-Event-ID` from before the loss answers 404.
+   */
+  #restore(): void {
+    const now = Date.now();
+    for (const s of this.#sessions().values()) {
+      if (s.ended || !s.record) continue;
+      background(this.backend.sessions.add({ ...s.record, lastSeenAt: now }), 'sessions.add (restore)');
+    }
   }
 
   close(): void {
