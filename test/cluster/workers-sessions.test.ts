@@ -12,6 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { until } from '../redis/helpers.js';
+import { liveSse } from './sse.js';
 import { legacySession, modern, mrtrRounds, openListen, taskUntil, tasksPollAndCancel, WATCHED } from './sessions.js';
 import { startWorkers, type Workers } from './workers-harness.js';
 
@@ -40,6 +41,44 @@ describe('legacy session over one --workers 2 process, a new connection per requ
 
   test('velomcp client: the whole session works with its requests alternating over both workers', async () => {
     await legacySession(w, 'velomcp');
+  });
+
+  test('DELETE received by the worker not holding the GET stream ends that stream, and the session on both workers', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+    let crossed = false;
+    for (let attempt = 0; attempt < 3 && !crossed; attempt++) {
+      const init = await fetch(w.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      });
+      const session = init.headers.get('mcp-session-id') as string;
+      await init.text();
+      assert.ok(session);
+      const note = await fetch(w.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      assert.equal(note.status, 202);
+      await note.arrayBuffer();
+      const get = await liveSse(w.url, { method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+      try {
+        assert.equal(get.status, 200);
+        // Connections alternate: one extra request per attempt shifts which worker gets the DELETE.
+        for (let i = 0; i < attempt; i++) await (await fetch(w.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) })).text();
+        const del = await fetch(w.url, { method: 'DELETE', headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+        assert.equal(del.status, 200);
+        await del.arrayBuffer();
+        const ended = await Promise.race([get.ended.then(() => true), sleep(5000).then(() => false)]);
+        assert.ok(ended, 'the GET stream ended');
+        const mine = w.served().filter((s) => s.session === session);
+        const holder = mine.find((s) => s.method === 'GET')?.by;
+        const deleter = mine.find((s) => s.method === 'DELETE')?.by;
+        assert.ok(holder && deleter, JSON.stringify(mine));
+        crossed = holder !== deleter;
+        await w.assertEnded(session);
+      } finally {
+        get.close();
+      }
+    }
+    assert.ok(crossed, 'a DELETE received by the other worker than the GET stream\'s ended it');
   });
 });
 
