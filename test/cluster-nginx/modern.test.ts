@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { McpClient } from '../../src/client/index.js';
-import { liveSse, type LiveSse } from '../cluster/sse.js';
+import { modern, mrtrRounds, openListen, taskUntil, tasksPollAndCancel, type Spread } from '../cluster/sessions.js';
 import { dropPrefix, testPrefix } from '../redis/helpers.js';
 import { CLUSTER_SERVER, startCluster, type Cluster } from './harness.js';
 
@@ -21,11 +20,16 @@ const REDIS = 'redis://127.0.0.1:6379/4';
 const prefix = testPrefix('nginx-modern');
 const logDir = mkdtempSync(join(tmpdir(), 'velomcp-modern-'));
 const logFile = join(logDir, 'calls.log');
-const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} };
 let cluster: Cluster;
+let deployment: Spread;
 
 before(async () => {
   cluster = await startCluster({ redisUrl: REDIS, prefix, module: CLUSTER_SERVER, env: { CLUSTER_TEST_LOG: logFile } });
+  deployment = {
+    url: cluster.url,
+    processes: cluster.nodes.length,
+    served: () => cluster.nginx.served().map((s) => ({ by: s.upstream, method: s.method, status: s.status, session: s.session })),
+  };
 });
 after(async () => {
   await cluster?.stop();
@@ -33,21 +37,7 @@ after(async () => {
   rmSync(logDir, { recursive: true, force: true });
 });
 
-const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': TASKS };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Opens a `subscriptions/listen` stream on `url` and waits for its acknowledgement. */
-async function openListen(url: string, notifications: Record<string, unknown>): Promise<LiveSse> {
-  const id = `listen-${nextId++}`;
-  const s = await liveSse(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: META } }),
-  });
-  assert.equal(s.status, 200);
-  await s.waitFor((m) => m.method === 'notifications/subscriptions/acknowledged', 'the listen acknowledgement', 10_000);
-  return s;
-}
 
 /** Lines `<event> <pid> <id>` the fixture tools wrote. */
 function logLines(): string[][] {
@@ -58,90 +48,13 @@ function logLines(): string[][] {
   }
 }
 
-let nextId = 1;
-/** One 2026-07-28 request through nginx; the JSON-RPC response (JSON or the last SSE event). */
-async function modern(method: string, params: Record<string, unknown>, caps: object = TASKS, url = cluster.url): Promise<{ result?: any; error?: any }> {
-  const name = method === 'tools/call' ? params.name : method.startsWith('tasks/') ? params.taskId : undefined;
-  const r = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(typeof name === 'string' ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: nextId++,
-      method,
-      params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': caps } },
-    }),
-  });
-  const text = await r.text();
-  if ((r.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    const data = text
-      .split('\n')
-      .filter((l) => l.startsWith('data: '))
-      .map((l) => JSON.parse(l.slice(6)) as { id?: unknown; result?: unknown; error?: unknown });
-    const last = data.filter((d) => 'id' in d).at(-1);
-    assert.ok(last, `no response in ${text}`);
-    return last as { result?: any; error?: any };
-  }
-  return JSON.parse(text) as { result?: any; error?: any };
-}
-
-async function taskUntil(taskId: string, ok: (t: any) => boolean, ms = 10_000, url = cluster.url): Promise<any> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await modern('tasks/get', { taskId }, TASKS, url);
-    assert.ok(r.result, JSON.stringify(r));
-    if (ok(r.result)) return r.result;
-    if (Date.now() > end) assert.fail(`task ${taskId} stuck: ${JSON.stringify(r.result)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
 describe('2026-07-28 through nginx over 3 Redis-backed nodes', () => {
   test('velomcp client: MRTR rounds answered by different nodes all succeed (requestState sealed on one opens on another)', async () => {
-    const client = new McpClient(
-      { name: 'modern', version: '1.0.0' },
-      {
-        handlers: {
-          sampling: () => ({ role: 'assistant', content: { type: 'text', text: 'sampled across nodes' }, model: 'm' }),
-          elicitation: () => ({ action: 'accept', content: { username: 'lin', email: 'lin@example.com' } }),
-        },
-      },
-    );
-    await client.connect(cluster.url);
-    assert.equal(client.era, 'modern');
-    // MRTR: each round is its own POST; consecutive POSTs go to different nodes.
-    const before = cluster.nginx.served().length;
-    for (let i = 0; i < 3; i++) {
-      assert.match(JSON.stringify((await client.callTool({ name: 'test_sampling', arguments: { prompt: 'x' } })).content), /sampled across nodes/);
-      assert.match(JSON.stringify((await client.callTool({ name: 'test_elicitation', arguments: { message: 'who?' } })).content), /lin/);
-    }
-    const rounds = cluster.nginx.served().slice(before);
-    assert.ok(rounds.length >= 12, `every call took two rounds (${rounds.length} requests)`);
-    assert.ok(rounds.every((r) => r.status === 200));
-    assert.equal(new Set(rounds.map((r) => r.upstream)).size, 3, 'rounds answered by all 3 nodes');
-    await client.close();
+    await mrtrRounds(deployment);
   });
 
   test('tasks: created on one node, polled and cancelled through the others', async () => {
-    const quick = await modern('tools/call', { name: 'slow_compute', arguments: { seconds: 0.3, label: 'q' } });
-    assert.equal(quick.result?.resultType, 'task', JSON.stringify(quick));
-    const mark = cluster.nginx.served().length;
-    const done = await taskUntil(quick.result.taskId, (t) => t.status === 'completed');
-    assert.deepEqual(done.result.content, [{ type: 'text', text: 'Computed q after 0.3s' }]);
-    assert.equal(new Set(cluster.nginx.served().slice(mark).map((s) => s.upstream)).size, 3, 'tasks/get answered by all 3 nodes');
-
-    const slow = await modern('tools/call', { name: 'slow_compute', arguments: { seconds: 60 } });
-    await taskUntil(slow.result.taskId, (t) => t.status === 'working');
-    const cancel = await modern('tasks/cancel', { taskId: slow.result.taskId });
-    assert.ok(cancel.result, JSON.stringify(cancel));
-    const cancelled = await taskUntil(slow.result.taskId, (t) => t.status === 'cancelled', 5000);
-    assert.equal(cancelled.status, 'cancelled');
+    await tasksPollAndCancel(deployment);
   });
 
   test('a listen stream held by one node receives resource updates and tool list changes made on each of the 3 nodes', async () => {
@@ -149,14 +62,14 @@ describe('2026-07-28 through nginx over 3 Redis-backed nodes', () => {
     const stream = await openListen(a, { toolsListChanged: true, resourceSubscriptions: ['test://watched-resource'] });
     try {
       for (const node of [a, b, c]) {
-        const r = await modern('tools/call', { name: 'test_trigger_resource_update', arguments: {} }, TASKS, node);
+        const r = await modern(node, 'tools/call', { name: 'test_trigger_resource_update', arguments: {} });
         assert.ok(r.result, JSON.stringify(r));
       }
       const updated = (): any[] => stream.messages().filter((m) => m.method === 'notifications/resources/updated');
       await stream.waitFor(() => updated().length >= 3, 'three resources/updated (one per node)', 10_000);
       assert.ok(updated().every((m) => m.params.uri === 'test://watched-resource'));
       for (const node of [a, b, c]) {
-        const r = await modern('tools/call', { name: 'test_trigger_tool_change', arguments: {} }, TASKS, node);
+        const r = await modern(node, 'tools/call', { name: 'test_trigger_tool_change', arguments: {} });
         assert.match(JSON.stringify(r.result), /test_dynamic_tool added/);
       }
       const changed = (): any[] => stream.messages().filter((m) => m.method === 'notifications/tools/list_changed');
@@ -174,20 +87,20 @@ describe('2026-07-28 through nginx over 3 Redis-backed nodes', () => {
 
   test('tasks/update sent to another node reaches the handler waiting for input; the listen stream of a third node gets its notifications/tasks', async () => {
     const [a, b, c] = cluster.direct as [string, string, string];
-    const created = await modern('tools/call', { name: 'confirm_delete', arguments: { filename: 'x.txt' } }, TASKS, a);
+    const created = await modern(a, 'tools/call', { name: 'confirm_delete', arguments: { filename: 'x.txt' } });
     assert.equal(created.result?.resultType, 'task', JSON.stringify(created));
     const taskId = created.result.taskId as string;
     const stream = await openListen(c, { taskIds: [taskId] });
     try {
-      const waiting = await taskUntil(taskId, (t) => t.status === 'input_required', 10_000, b);
+      const waiting = await taskUntil(b, taskId, (t) => t.status === 'input_required', 10_000);
       assert.ok(waiting.inputRequests?.confirm, JSON.stringify(waiting));
       // A malformed answer is refused on the node that received it, and the task keeps waiting.
-      const bad = await modern('tasks/update', { taskId, inputResponses: { confirm: 'yes' } }, TASKS, b);
+      const bad = await modern(b, 'tasks/update', { taskId, inputResponses: { confirm: 'yes' } });
       assert.equal(bad.error?.code, -32602, JSON.stringify(bad));
-      assert.equal((await taskUntil(taskId, () => true, 1000, c)).status, 'input_required');
-      const ack = await modern('tasks/update', { taskId, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } }, TASKS, b);
+      assert.equal((await taskUntil(c, taskId, () => true, 1000)).status, 'input_required');
+      const ack = await modern(b, 'tasks/update', { taskId, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } });
       assert.deepEqual(ack.result && Object.keys(ack.result).filter((k) => k !== '_meta' && k !== 'resultType'), [], JSON.stringify(ack));
-      const done = await taskUntil(taskId, (t) => t.status === 'completed' || t.status === 'failed', 10_000, c);
+      const done = await taskUntil(c, taskId, (t) => t.status === 'completed' || t.status === 'failed', 10_000);
       assert.equal(done.status, 'completed', JSON.stringify(done));
       assert.deepEqual(done.result.content, [{ type: 'text', text: 'Deleted x.txt' }]);
       const note = await stream.waitFor((m) => m.method === 'notifications/tasks' && m.params.status === 'completed', 'notifications/tasks completed on the third node', 10_000);
@@ -200,12 +113,12 @@ describe('2026-07-28 through nginx over 3 Redis-backed nodes', () => {
   test('tasks/cancel sent to another node stops the handler on the node running it, and the task stays cancelled', async () => {
     const [a, b, c] = cluster.direct as [string, string, string];
     const pidA = String(cluster.nodes[0]?.proc?.pid);
-    const created = await modern('tools/call', { name: 'cluster_task_wait', arguments: { ms: 30_000 } }, TASKS, a);
+    const created = await modern(a, 'tools/call', { name: 'cluster_task_wait', arguments: { ms: 30_000 } });
     assert.equal(created.result?.resultType, 'task', JSON.stringify(created));
     const taskId = created.result.taskId as string;
-    await taskUntil(taskId, (t) => t.status === 'working', 10_000, c);
+    await taskUntil(c, taskId, (t) => t.status === 'working', 10_000);
     for (let i = 0; i < 100 && !logLines().some(([e, pid]) => e === 'task-started' && pid === pidA); i++) await sleep(50);
-    const cancel = await modern('tasks/cancel', { taskId }, TASKS, b);
+    const cancel = await modern(b, 'tasks/cancel', { taskId });
     assert.ok(cancel.result, JSON.stringify(cancel));
     for (let i = 0; i < 200 && !logLines().some(([e]) => e === 'task-cancelled'); i++) await sleep(50);
     const ends = logLines().filter(([e]) => e === 'task-cancelled' || e === 'task-completed');
@@ -215,6 +128,6 @@ describe('2026-07-28 through nginx over 3 Redis-backed nodes', () => {
       'the handler on the node running the task saw the cancellation',
     );
     await sleep(300);
-    for (const node of [a, b, c]) assert.equal((await taskUntil(taskId, () => true, 1000, node)).status, 'cancelled');
+    for (const node of [a, b, c]) assert.equal((await taskUntil(node, taskId, () => true, 1000)).status, 'cancelled');
   });
 });
