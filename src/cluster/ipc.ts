@@ -14,7 +14,7 @@ export interface IpcChannel {
   off?(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-type Op = 'sessions.add' | 'sessions.get' | 'sessions.update' | 'sessions.touch' | 'sessions.delete' | 'sessions.size' | 'events.store' | 'events.replay' | 'events.deleteSession' | 'tasks.create' | 'tasks.get' | 'tasks.put' | 'tasks.delete';
+type Op = 'sessions.add' | 'sessions.get' | 'sessions.update' | 'sessions.touch' | 'sessions.delete' | 'sessions.size' | 'events.store' | 'events.replay' | 'events.deleteSession' | 'tasks.create' | 'tasks.get' | 'tasks.put' | 'tasks.delete' | 'tasks.listSession';
 
 type Wire =
   | { velo: 'hello'; node: NodeId }
@@ -97,6 +97,8 @@ export class IpcPrimary {
         return s.tasks.put(a[0] as never);
       case 'tasks.delete':
         return s.tasks.delete(a[0] as string);
+      case 'tasks.listSession':
+        return s.tasks.listSession(a[0] as string);
     }
   }
 }
@@ -184,6 +186,7 @@ export function ipcBackend(nodeId: NodeId, channel: IpcChannel | undefined = pro
       get: (id) => call('tasks.get', id),
       put: (r) => call('tasks.put', r),
       delete: (id) => call('tasks.delete', id),
+      listSession: (session) => call('tasks.listSession', session),
     },
     close: () => {
       closed = true;

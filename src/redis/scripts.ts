@@ -107,6 +107,25 @@ if ARGV[3] == '' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('SET',
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 return 1`,
   ],
+  // KEYS: a session's task index zset. ARGV: task id, ttlMs ('' = none), most entries. Scores count up from 1
+  // in creation order (exact across nodes); the index expires with its longest-lived task (never once a task
+  // without expiry was listed).
+  veloTaskIndex: [
+    1,
+    `local existed = redis.call('EXISTS', KEYS[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local order = 1
+if last[2] then order = tonumber(last[2]) + 1 end
+redis.call('ZADD', KEYS[1], order, ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+if ARGV[2] == '' then
+  redis.call('PERSIST', KEYS[1])
+else
+  local left = redis.call('PTTL', KEYS[1])
+  if existed == 0 or (left >= 0 and left < tonumber(ARGV[2])) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+end
+return order`,
+  ],
 } as const satisfies Record<string, readonly [number, string]>;
 
 /** A script name. */

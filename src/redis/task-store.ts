@@ -3,10 +3,13 @@
  * (`<prefix>task:<id>`, the record as JSON) expiring `ttlMs` after `create`, and a sorted set
  * (`<prefix>tasks`) by creation that bounds the store to `maxTasks` (the oldest goes first). `create` is one
  * script and resolves only once Redis holds the record, so a `tasks/get` on any node finds it; `put`
- * replaces a live record and keeps its expiry (`SET … XX KEEPTTL`).
+ * replaces a live record and keeps its expiry (`SET … XX KEEPTTL`). A 2025-11-25 session's tasks are also
+ * listed in a sorted set per session (`<prefix>tasks:s:<session>`, scored by creation, at most
+ * `MAX_TASKS_PER_SESSION`, expiring with its longest-lived task; script `veloTaskIndex`) for `tasks/list` on
+ * any node.
  */
 import { VeloError } from '../jsonrpc/errors.js';
-import type { TaskRecord, TaskStore } from '../server/tasks/store.js';
+import { MAX_TASKS_PER_SESSION, type TaskRecord, type TaskStore } from '../server/tasks/store.js';
 import type { RedisConnection } from './connection.js';
 import { runScript } from './scripts.js';
 
@@ -37,9 +40,22 @@ export class RedisTaskStore implements TaskStore {
     return this.#conn.key(`task:${taskId}`);
   }
 
+  #sessionKey(session: string): string {
+    return this.#conn.key(`tasks:s:${session}`);
+  }
+
   async create(record: TaskRecord): Promise<void> {
     const ttl = record.ttlMs === null ? '' : String(Math.max(1, Math.ceil(record.ttlMs)));
     await this.#conn.run((c) => runScript(c, 'veloTaskCreate', [this.#index, this.#key(record.taskId)], [record.taskId, JSON.stringify(record), ttl, this.#max]));
+    const session = record.session;
+    if (session !== undefined) await this.#conn.run((c) => runScript(c, 'veloTaskIndex', [this.#sessionKey(session)], [record.taskId, ttl, MAX_TASKS_PER_SESSION]));
+  }
+
+  async listSession(session: string): Promise<[string, number][]> {
+    const flat = await this.#conn.run((c) => c.zrange(this.#sessionKey(session), '0', '-1', 'WITHSCORES'));
+    const out: [string, number][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, Number(flat[i + 1])]);
+    return out;
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {

@@ -190,5 +190,27 @@ export function runClusterContract(name: string, make: (options: ClusterBackendO
         await a.tasks.delete(t.taskId);
         assert.equal(await b.tasks.get(t.taskId), undefined);
       }));
+
+    test('the tasks a legacy session created on either node are listed for that session on both, in creation order', () =>
+      use({}, async ({ a, b }) => {
+        assert.ok(a.tasks.listSession && b.tasks.listSession, 'a shared task store lists tasks by session');
+        const now = new Date().toISOString();
+        const base = { status: 'working' as const, createdAt: now, lastUpdatedAt: now, principal: 'alice', method: 'tools/call' };
+        const s1 = `s1-${Date.now()}`;
+        const s2 = `s2-${Date.now()}`;
+        await a.tasks.create({ ...base, taskId: `${s1}-t1`, ttlMs: 60_000, session: s1 });
+        await b.tasks.create({ ...base, taskId: `${s1}-t2`, ttlMs: null, session: s1 });
+        await a.tasks.create({ ...base, taskId: `${s2}-t3`, ttlMs: 60_000, session: s2 });
+        await b.tasks.create({ ...base, taskId: `${s1}-t4`, ttlMs: 60_000, session: s1 });
+        await a.tasks.create({ ...base, taskId: 'no-session', ttlMs: 60_000 });
+        for (const node of [a, b]) {
+          const listed = await node.tasks.listSession?.(s1);
+          assert.deepEqual(listed?.map(([id]) => id), [`${s1}-t1`, `${s1}-t2`, `${s1}-t4`]);
+          const orders = listed?.map(([, o]) => o) ?? [];
+          assert.ok(orders.every((o, i) => Number.isSafeInteger(o) && o >= 0 && (i === 0 || o > (orders[i - 1] as number))), `orders grow: ${orders.join(', ')}`);
+          assert.deepEqual((await node.tasks.listSession?.(s2))?.map(([id]) => id), [`${s2}-t3`]);
+          assert.deepEqual(await node.tasks.listSession?.('nobody'), []);
+        }
+      }));
   });
 }

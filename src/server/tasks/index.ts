@@ -5,4 +5,4 @@
  */
 export { TASKS_EXTENSION, hasTasksExtension, detailedTask, type TasksOptions, type ToolTaskOptions } from './manager.js';
 export { startTask, taskIdOf } from './context.js';
-export { InMemoryTaskStore, isTerminalStatus, type InMemoryTaskStoreOptions, type TaskRecord, type TaskStatus, type TaskStore } from './store.js';
+export { InMemoryTaskStore, isTerminalStatus, MAX_TASKS_PER_SESSION, type InMemoryTaskStoreOptions, type TaskRecord, type TaskStatus, type TaskStore } from './store.js';

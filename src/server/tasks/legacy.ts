@@ -19,10 +19,7 @@ import type { ServerCore, ToolEntry } from '../core.js';
 import { echo } from '../limits.js';
 import { LegacyTaskContext, RELATED_TASK_META } from './legacy-context.js';
 import type { TaskManager, ToolInvoker, ToolTaskSpec } from './manager.js';
-import { isTerminalStatus, type TaskRecord } from './store.js';
-
-/** Tasks per session that `tasks/list` remembers; past it the oldest are forgotten. */
-const MAX_LISTED_PER_SESSION = 10_000;
+import { isTerminalStatus, MAX_TASKS_PER_SESSION, type TaskRecord } from './store.js';
 /** `tasks/list` page size when `McpServerOptions.pageSize` is 0 (no pagination elsewhere). */
 const DEFAULT_PAGE = 100;
 
@@ -163,7 +160,7 @@ export class LegacyTasks {
     const session = sessionOf(conn, ctx);
     const live = await manager.create(ctx, spec, { ttlMs, session });
     const taskId = live.record.taskId;
-    this.#remember(session, taskId);
+    if (!manager.store.listSession) this.#remember(session, taskId);
     if (ctx.sessionId === undefined && !connectionPerRequest(conn)) this.#endWithConnection(conn, taskId);
     // Status changes go to the session as notifications/tasks/status (optional in the spec, sent on each change).
     let last = live.record.status;
@@ -217,7 +214,7 @@ export class LegacyTasks {
     let ids = this.#bySession.get(session);
     if (!ids) this.#bySession.set(session, (ids = new Map()));
     ids.set(taskId, ++this.#seq);
-    if (ids.size > MAX_LISTED_PER_SESSION) ids.delete(ids.keys().next().value as string);
+    if (ids.size > MAX_TASKS_PER_SESSION) ids.delete(ids.keys().next().value as string);
   }
 
   /** Finds a task of this session and principal, or throws -32602 (another session's task looks unknown). */
@@ -288,12 +285,14 @@ export class LegacyTasks {
     if (cursor !== undefined) {
       const text = typeof cursor === 'string' && cursor.length <= 24 ? Buffer.from(cursor, 'base64url').toString('latin1') : '';
       // Strict: only cursors this server issued (the decoder alone would accept trailing garbage).
-      const m = Buffer.from(text, 'latin1').toString('base64url') === cursor ? /^t(\d{1,15})$/.exec(text) : null;
+      const m = Buffer.from(text, 'latin1').toString('base64url') === cursor ? /^t(\d{1,16})$/.exec(text) : null;
       if (!m) throw new McpError(ErrorCode.InvalidParams, `Invalid params: invalid tasks/list cursor ${echo(String(cursor))}`);
       after = Number(m[1]);
     }
     const session = sessionOf(conn, ctx);
-    const ids = this.#bySession.get(session);
+    const store = this.#manager.store;
+    // A shared store lists the tasks the session created on every node; else this process's own index.
+    const ids = store.listSession ? new Map(await store.listSession(session)) : this.#bySession.get(session);
     const page = this.#core.pageSize > 0 ? this.#core.pageSize : DEFAULT_PAGE;
     const tasks: JsonObject[] = [];
     let lastSeq = 0;
@@ -313,7 +312,7 @@ export class LegacyTasks {
         tasks.push(legacyTask(record));
         lastSeq = seq;
       }
-      if (ids.size === 0) this.#bySession.delete(session);
+      if (ids.size === 0 && !store.listSession) this.#bySession.delete(session);
     }
     const out: JsonObject = { tasks };
     if (more) out.nextCursor = Buffer.from(`t${lastSeq}`, 'latin1').toString('base64url');

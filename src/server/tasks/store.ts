@@ -62,7 +62,19 @@ export interface TaskStore {
   put(record: TaskRecord): Promise<void>;
   /** Removes a record; no-op when unknown. */
   delete(taskId: string): Promise<void>;
+  /**
+   * Optional: the tasks created by one 2025-11-25 session ({@link TaskRecord.session}), oldest first, as
+   * `[taskId, order]` pairs whose `order` (a non-negative integer) grows with creation; at most the newest
+   * {@link MAX_TASKS_PER_SESSION}. Expired or deleted tasks may still be listed (callers skip ids that `get`
+   * does not find). A store shared by several processes implements it so that `tasks/list` answered by any
+   * node or worker sees the session's tasks created on every other one (2025-11-25
+   * `basic/utilities/tasks.mdx`, "Listing Tasks"); without it each process lists the tasks it created.
+   */
+  listSession?(session: string): Promise<[string, number][]>;
 }
+
+/** Tasks per session that {@link TaskStore.listSession} (and so `tasks/list`) remembers; older ones are forgotten. */
+export const MAX_TASKS_PER_SESSION = 10_000;
 
 /** Options of {@link InMemoryTaskStore}. */
 export interface InMemoryTaskStoreOptions {
@@ -84,6 +96,9 @@ interface Slot {
  */
 export class InMemoryTaskStore implements TaskStore {
   readonly #slots = new Map<string, Slot>();
+  /** Per legacy session: task id → creation order (see {@link TaskStore.listSession}). */
+  readonly #bySession = new Map<string, Map<string, number>>();
+  #order = 0;
   /** Ids of terminal records, oldest first: eviction picks from here in O(1). */
   readonly #terminal = new Set<string>();
   readonly #max: number;
@@ -109,7 +124,20 @@ export class InMemoryTaskStore implements TaskStore {
     if (this.#slots.size >= this.#max) this.#evict(now);
     this.#slots.set(record.taskId, { record, expiresAt: expiry(record, now) });
     this.#mark(record);
+    if (record.session !== undefined) {
+      let ids = this.#bySession.get(record.session);
+      if (!ids) this.#bySession.set(record.session, (ids = new Map()));
+      ids.set(record.taskId, ++this.#order);
+      if (ids.size > MAX_TASKS_PER_SESSION) ids.delete(ids.keys().next().value as string);
+    }
     return Promise.resolve();
+  }
+
+  listSession(session: string): Promise<[string, number][]> {
+    const ids = this.#bySession.get(session);
+    const out: [string, number][] = [];
+    if (ids) for (const [taskId, order] of ids) if (this.#live(taskId)) out.push([taskId, order]);
+    return Promise.resolve(out);
   }
 
   get(taskId: string): Promise<TaskRecord | undefined> {
@@ -136,6 +164,12 @@ export class InMemoryTaskStore implements TaskStore {
   }
 
   #remove(taskId: string): void {
+    const session = this.#slots.get(taskId)?.record.session;
+    if (session !== undefined) {
+      const ids = this.#bySession.get(session);
+      ids?.delete(taskId);
+      if (ids?.size === 0) this.#bySession.delete(session);
+    }
     this.#slots.delete(taskId);
     this.#terminal.delete(taskId);
   }
