@@ -263,15 +263,26 @@ export interface ObservedContext {
 
 /** @internal Publishes a request start; the event waits in `context.observed` until {@link publishRequestEnd}. */
 export function publishRequestStart(conn: ConnectionFacts, context: ObservedContext, params: JsonObject | undefined): void {
-  const [target, targetKind] = targetOf(params, context.method);
+  // One object per request, reused at its end; the target is worked out inline (no tuple per call).
+  const method = context.method;
+  let target: string | undefined;
+  let targetKind: ServerRequestEvent['targetKind'];
+  if (params !== undefined) {
+    if (method === 'tools/call') {
+      if (typeof params.name === 'string') (target = params.name), (targetKind = 'tool');
+    } else if (method === 'prompts/get') {
+      if (typeof params.name === 'string') (target = params.name), (targetKind = 'prompt');
+    } else if (typeof params.uri === 'string' && method.startsWith('resources/')) (target = params.uri), (targetKind = 'resource');
+  }
+  const era = context.era;
   const event: ServerRequestEvent = {
-    method: context.method,
+    method,
     target,
     targetKind,
-    era: context.era,
+    era,
     protocolVersion: context.protocolVersion,
     transport: conn.transport,
-    sessionId: context.era === 'legacy' ? conn.sessionId : undefined,
+    sessionId: era === 'legacy' ? conn.sessionId : undefined,
     requestId: context.requestId,
     params,
     context,
@@ -290,6 +301,12 @@ export function publishRequestStart(conn: ConnectionFacts, context: ObservedCont
 export function runObserved<T>(context: ObservedContext, fn: () => T): T {
   const run = (context.observed as ServerRequestEvent | undefined)?.runInContext;
   return run ? run(fn) : fn();
+}
+
+/** @internal The wrapper a start subscriber asked the handler to run in, if any (see {@link ServerRequestEvent.runInContext}). */
+export function observedRunner(context: ObservedContext): (<T>(fn: () => T) => T) | undefined {
+  const event = context.observed as ServerRequestEvent | undefined;
+  return event === undefined ? undefined : event.runInContext;
 }
 
 /** @internal Publishes the end of a request started with {@link publishRequestStart} (no-op otherwise). */

@@ -523,8 +523,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (observe.channels.requestStart.hasSubscribers) observe.publishRequestStart(this, ctx, params);
     let out: unknown;
     try {
-      if (ctx.observed === undefined) out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
-      else out = observe.runObserved(ctx, () => (spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx)));
+      // A closure only when a subscriber asked the handler to run inside its context (tracing with a span).
+      const run = ctx.observed === undefined ? undefined : observe.observedRunner(ctx);
+      if (run === undefined) out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+      else out = run(() => (spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx)));
     } catch (err) {
       this.#fail(ctx, err);
       return;
