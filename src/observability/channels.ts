@@ -2,8 +2,9 @@
  * The observability seam: `node:diagnostics_channel` events that the server, its transports and the client
  * publish, and that metrics, tracing, logs and the dashboard subscribe to (`velomcp/observability`).
  *
- * Every publish is guarded by `channel.hasSubscribers`, so a process that subscribes to nothing pays one
- * property read per event and allocates nothing. Event objects are plain and mutable: a request's start
+ * Every publish is guarded by `channel.hasSubscribers` (a request's end by the presence of its start event,
+ * a field of the request context), so a process that subscribes to nothing pays one property read per event
+ * and allocates nothing. Event objects are plain and mutable: a request's start
  * and end are the *same* object, so a subscriber may keep state on it between the two (in a WeakMap keyed
  * by the event; never by adding properties others could read).
  *

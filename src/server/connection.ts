@@ -549,7 +549,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   #settled(ctx: ServerRequestContext): boolean {
     if (this.#inflight?.get(ctx.requestId) === ctx) this.#forget(ctx.requestId);
     if (!ctx.cancelled && !this.#closed) return true;
-    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'cancelled');
+    if (ctx.observed !== undefined) observe.publishRequestEnd(ctx, 'cancelled');
     return false;
   }
 
@@ -562,7 +562,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       return;
     } else if (ctx.era === 'modern') json = this.#modernJson(result);
     else json = JSON.stringify(result);
-    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'ok', result);
+    if (ctx.observed !== undefined) observe.publishRequestEnd(ctx, 'ok', result);
     this.#emit(ctx.requestId, serializeResult(ctx.requestId, json));
   }
 
@@ -586,7 +586,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (err instanceof McpError) error = err.toJSON();
     else if (err instanceof Error) error = { code: ErrorCode.InternalError, message: `Internal error: ${err.message}` };
     else error = { code: ErrorCode.InternalError, message: `Internal error: ${String(err)}` };
-    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'error', error);
+    if (ctx.observed !== undefined) observe.publishRequestEnd(ctx, 'error', error);
     this.#emit(ctx.requestId, serializeError(ctx.requestId, error));
   }
 
