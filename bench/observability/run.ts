@@ -28,7 +28,10 @@ const script = (name: string): string => fileURLToPath(new URL(`./servers/${name
 const CONFIGS = ['none', 'noop', 'metrics', 'tracing-noop', 'tracing-memory', 'logs'] as const;
 const ERAS: readonly Era[] = ['legacy', 'modern'];
 const ECHO: Workload = { name: 'echo', tool: 'echo', arguments: { text: 'hello world' }, expectText: 'hello world', invalidArguments: [{ text: 42 }, {}] };
-/** hasSubscribers reads on the path of one successful tools/call with nothing subscribed (request start and end). */
+/**
+ * Guard reads on the path of one successful tools/call with nothing subscribed: `hasSubscribers` at request
+ * start, and at the end a field of the request context (no dearer than a `hasSubscribers` read).
+ */
 const GUARDS_PER_CALL = 2;
 
 function arg(argv: string[], name: string): number | undefined {

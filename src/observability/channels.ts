@@ -2,8 +2,9 @@
  * The observability seam: `node:diagnostics_channel` events that the server, its transports and the client
  * publish, and that metrics, tracing, logs and the dashboard subscribe to (`velomcp/observability`).
  *
- * Every publish is guarded by `channel.hasSubscribers`, so a process that subscribes to nothing pays one
- * property read per event and allocates nothing. Event objects are plain and mutable: a request's start
+ * Every publish is guarded by `channel.hasSubscribers` (a request's end by the presence of its start event,
+ * a field of the request context), so a process that subscribes to nothing pays one property read per event
+ * and allocates nothing. Event objects are plain and mutable: a request's start
  * and end are the *same* object, so a subscriber may keep state on it between the two (in a WeakMap keyed
  * by the event; never by adding properties others could read).
  *
@@ -263,15 +264,26 @@ export interface ObservedContext {
 
 /** @internal Publishes a request start; the event waits in `context.observed` until {@link publishRequestEnd}. */
 export function publishRequestStart(conn: ConnectionFacts, context: ObservedContext, params: JsonObject | undefined): void {
-  const [target, targetKind] = targetOf(params, context.method);
+  // One object per request, reused at its end; the target is worked out inline (no tuple per call).
+  const method = context.method;
+  let target: string | undefined;
+  let targetKind: ServerRequestEvent['targetKind'];
+  if (params !== undefined) {
+    if (method === 'tools/call') {
+      if (typeof params.name === 'string') (target = params.name), (targetKind = 'tool');
+    } else if (method === 'prompts/get') {
+      if (typeof params.name === 'string') (target = params.name), (targetKind = 'prompt');
+    } else if (typeof params.uri === 'string' && method.startsWith('resources/')) (target = params.uri), (targetKind = 'resource');
+  }
+  const era = context.era;
   const event: ServerRequestEvent = {
-    method: context.method,
+    method,
     target,
     targetKind,
-    era: context.era,
+    era,
     protocolVersion: context.protocolVersion,
     transport: conn.transport,
-    sessionId: context.era === 'legacy' ? conn.sessionId : undefined,
+    sessionId: era === 'legacy' ? conn.sessionId : undefined,
     requestId: context.requestId,
     params,
     context,
@@ -290,6 +302,12 @@ export function publishRequestStart(conn: ConnectionFacts, context: ObservedCont
 export function runObserved<T>(context: ObservedContext, fn: () => T): T {
   const run = (context.observed as ServerRequestEvent | undefined)?.runInContext;
   return run ? run(fn) : fn();
+}
+
+/** @internal The wrapper a start subscriber asked the handler to run in, if any (see {@link ServerRequestEvent.runInContext}). */
+export function observedRunner(context: ObservedContext): (<T>(fn: () => T) => T) | undefined {
+  const event = context.observed as ServerRequestEvent | undefined;
+  return event === undefined ? undefined : event.runInContext;
 }
 
 /** @internal Publishes the end of a request started with {@link publishRequestStart} (no-op otherwise). */

@@ -28,6 +28,18 @@ export interface McpMetricsOptions {
 
 type Labels<T extends string> = Partial<Record<T, string>>;
 
+/** Requests in flight on one transport kind. */
+interface InFlight {
+  n: number;
+}
+
+/** The server histogram series of one label set, with its error counter child and its transport's in-flight counter. */
+interface ServerSeries {
+  readonly histogram: HistogramSeries;
+  readonly errors: { inc(): void } | undefined;
+  readonly inFlight: InFlight;
+}
+
 /**
  * Subscribes prom-client metrics to the velomcp channels. Metric names (Prometheus form of the
  * conventions' names; see docs/operating.md for the full list):
@@ -61,15 +73,27 @@ export class McpMetrics {
   readonly cacheOperations: Counter<'backend' | 'result'>;
   readonly #targets = new Set<string>();
   /** Histogram children (and the error counter child) by label key: label hashing happens once per series. */
-  readonly #serverSeries = new Map<string, { histogram: HistogramSeries; errors: { inc(): void } | undefined }>();
+  readonly #serverSeries = new Map<string, ServerSeries>();
   /**
    * Successful requests' series by method → target → protocol version → transport: lookups by strings the
    * dispatcher already holds (hashes cached), without building a key per call.
    */
-  readonly #okSeries = new Map<string, Map<string, Map<string, Map<string, HistogramSeries>>>>();
+  readonly #okSeries = new Map<string, Map<string, Map<string, Map<string, ServerSeries>>>>();
+  /**
+   * The last successful request's facts and series: consecutive requests for the same method, target,
+   * version and transport (the common case) skip the maps with four string comparisons.
+   */
+  #lastMethod = '';
+  #lastTarget: string | undefined = undefined;
+  #lastVersion = '';
+  #lastTransport = '';
+  #lastOk: ServerSeries | undefined = undefined;
   readonly #clientSeries = new Map<string, HistogramSeries>();
-  /** Requests in flight by transport; read into the gauge at scrape time. */
-  readonly #inFlight = new Map<string, number>();
+  /** Requests in flight by transport (a counter object each, so a request start is one increment); read into the gauge at scrape time. */
+  readonly #inFlight = new Map<string, InFlight>();
+  /** The in-flight counter of the transport of the last request start. */
+  #startTransport = '';
+  #startInFlight: InFlight | undefined = undefined;
   readonly #maxTargets: number;
   readonly #off: () => void;
 
@@ -106,7 +130,7 @@ export class McpMetrics {
       labelNames: ['transport'],
       registers,
       collect(this: Gauge<'transport'>) {
-        for (const [transport, n] of inFlight) this.set({ transport }, n);
+        for (const [transport, c] of inFlight) this.set({ transport }, c.n < 0 ? 0 : c.n);
       },
     });
     this.errors = new Counter({ name: 'velomcp_errors_total', help: 'Requests that ended in an error, by error.type (JSON-RPC code, tool_error, cancelled).', labelNames: ['error_type', 'mcp_method_name'], registers });
@@ -128,7 +152,11 @@ export class McpMetrics {
         this.breakerTransitions.inc({ upstream: e.upstream, tool, state: e.state });
       },
       cache: (e) => this.cacheOperations.inc({ backend: e.backend, result: e.result }),
-      requestStart: (e) => void this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 0) + 1),
+      requestStart: (e) => {
+        const c = e.transport === this.#startTransport ? this.#startInFlight : undefined;
+        if (c !== undefined) c.n++;
+        else this.#inFlightOf(e.transport).n++;
+      },
       requestEnd: (e) => this.#onServerEnd(e),
       requestRejected: (e) => this.rejected.inc({ error_type: String(e.error.code), transport: e.transport }),
       sessionOpen: (e) => this.sessions.inc({ transport: e.transport }),
@@ -175,35 +203,67 @@ export class McpMetrics {
     return labels;
   }
 
+  #inFlightOf(transport: string): InFlight {
+    let c = this.#inFlight.get(transport);
+    if (c === undefined) this.#inFlight.set(transport, (c = { n: 0 }));
+    this.#startTransport = transport;
+    this.#startInFlight = c;
+    return c;
+  }
+
   #onServerEnd(e: ServerRequestEvent): void {
-    this.#inFlight.set(e.transport, (this.#inFlight.get(e.transport) ?? 1) - 1);
-    const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
     if (e.outcome === 'ok') {
-      let byTarget = this.#okSeries.get(e.method);
-      if (!byTarget) this.#okSeries.set(e.method, (byTarget = new Map()));
-      let byVersion = byTarget.get(target);
-      if (!byVersion) byTarget.set(target, (byVersion = new Map()));
-      let byTransport = byVersion.get(e.protocolVersion);
-      if (!byTransport) byVersion.set(e.protocolVersion, (byTransport = new Map()));
-      let series = byTransport.get(e.transport);
-      if (!series) {
-        const k = `${e.method}\u0000${target}\u0000${e.protocolVersion}\u0000${e.transport}\u0000ok\u0000`;
-        byTransport.set(e.transport, (series = this.serverOperationDuration.series(k, this.#labels(e, e.transport, undefined))));
-      }
-      this.serverOperationDuration.observe(series, e.duration ?? 0);
+      let s = this.#lastOk;
+      if (s === undefined || e.method !== this.#lastMethod || e.target !== this.#lastTarget || e.protocolVersion !== this.#lastVersion || e.transport !== this.#lastTransport) s = this.#okSeriesOf(e);
+      s.inFlight.n--;
+      this.serverOperationDuration.observe(s.histogram, e.duration ?? 0);
       return;
     }
+    const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
     const code = e.outcome === 'error' ? e.error?.code : undefined;
     const k = `${e.method}\u0000${target}\u0000${e.protocolVersion}\u0000${e.transport}\u0000${e.outcome ?? ''}\u0000${code ?? ''}`;
     let s = this.#serverSeries.get(k);
     if (!s) {
       const labels = this.#labels(e, e.transport, code);
       const errorType = labels.error_type;
-      s = { histogram: this.serverOperationDuration.series(k, labels), errors: errorType === undefined ? undefined : this.errors.labels({ error_type: errorType, mcp_method_name: e.method }) };
+      s = {
+        histogram: this.serverOperationDuration.series(k, labels),
+        errors: errorType === undefined ? undefined : this.errors.labels({ error_type: errorType, mcp_method_name: e.method }),
+        inFlight: this.#inFlight.get(e.transport) ?? this.#inFlightOf(e.transport),
+      };
       this.#serverSeries.set(k, s);
     }
+    s.inFlight.n--;
     this.serverOperationDuration.observe(s.histogram, e.duration ?? 0);
     s.errors?.inc();
+  }
+
+  /** The series of a successful request, through the maps; remembered as the last one. */
+  #okSeriesOf(e: ServerRequestEvent): ServerSeries {
+    const target = e.target === undefined || e.targetKind === 'resource' ? '' : this.#target(e.target);
+    let byTarget = this.#okSeries.get(e.method);
+    if (!byTarget) this.#okSeries.set(e.method, (byTarget = new Map()));
+    let byVersion = byTarget.get(target);
+    if (!byVersion) byTarget.set(target, (byVersion = new Map()));
+    let byTransport = byVersion.get(e.protocolVersion);
+    if (!byTransport) byVersion.set(e.protocolVersion, (byTransport = new Map()));
+    let series = byTransport.get(e.transport);
+    if (!series) {
+      const k = `${e.method}\u0000${target}\u0000${e.protocolVersion}\u0000${e.transport}\u0000ok\u0000`;
+      series = {
+        histogram: this.serverOperationDuration.series(k, this.#labels(e, e.transport, undefined)),
+        errors: undefined,
+        inFlight: this.#inFlight.get(e.transport) ?? this.#inFlightOf(e.transport),
+      };
+      byTransport.set(e.transport, series);
+    }
+    // The raw target is remembered: the same raw name always resolves to the same label (the set only grows).
+    this.#lastMethod = e.method;
+    this.#lastTarget = e.target;
+    this.#lastVersion = e.protocolVersion;
+    this.#lastTransport = e.transport;
+    this.#lastOk = series;
+    return series;
   }
 
   #onClientEnd(e: ClientRequestEvent): void {

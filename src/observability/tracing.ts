@@ -20,6 +20,8 @@ import {
   defaultTextMapGetter,
   defaultTextMapSetter,
   propagation,
+  ProxyTracer,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -50,6 +52,12 @@ export interface McpTracingOptions {
 }
 
 const requestContexts = new WeakMap<object, Context>();
+const TRACER_NAME = 'velomcp';
+const TRACER_VERSION = '0.1.0';
+
+function hasTraceparent(meta: unknown): boolean {
+  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) && typeof (meta as Record<string, unknown>).traceparent === 'string';
+}
 
 /**
  * The OpenTelemetry context of the server span of a request, for handlers that start child spans:
@@ -98,12 +106,19 @@ function endSpan(span: Span, e: ServerRequestEvent | ClientRequestEvent, code: n
  */
 export class McpTracing {
   readonly #tracer: Tracer;
+  /**
+   * The global proxy provider while it has no SDK behind it (our tracer is then the API's no-op one): a server
+   * request without a remote or ambient parent needs no span at all then. Cleared once an SDK is installed.
+   */
+  #waitingFor: ProxyTracerProvider | undefined;
   readonly #capture: boolean;
   readonly #spans = new WeakMap<object, Span>();
   readonly #off: () => void;
 
   constructor(options: McpTracingOptions = {}) {
-    this.#tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('velomcp', '0.1.0');
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    this.#tracer = provider.getTracer(TRACER_NAME, TRACER_VERSION);
+    this.#waitingFor = this.#tracer instanceof ProxyTracer && provider instanceof ProxyTracerProvider ? provider : undefined;
     this.#capture = options.captureContent ?? false;
     this.#off = subscribe({
       ...(options.server !== false && {
@@ -120,10 +135,19 @@ export class McpTracing {
   #serverStart(e: ServerRequestEvent): void {
     const meta = e.params?._meta;
     const ambient = otelContext.active();
+    if (this.#waitingFor !== undefined) {
+      if (this.#waitingFor.getDelegateTracer(TRACER_NAME, TRACER_VERSION) !== undefined) this.#waitingFor = undefined;
+      // No SDK: the no-op tracer's span would be invalid (nothing to record, end or propagate) unless the
+      // request carries a trace context or the ambient context has a span; skip building it.
+      else if (!hasTraceparent(meta)) {
+        const ambientSpan = trace.getSpanContext(ambient);
+        if (ambientSpan === undefined || !trace.isSpanContextValid(ambientSpan)) return;
+      }
+    }
     let parent = ambient;
     const links: Link[] = [];
-    if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && typeof (meta as Record<string, unknown>).traceparent === 'string') {
-      parent = propagation.extract(ROOT_CONTEXT, meta, defaultTextMapGetter);
+    if (hasTraceparent(meta)) {
+      parent = propagation.extract(ROOT_CONTEXT, meta as Record<string, unknown>, defaultTextMapGetter);
       const ambientSpan = trace.getSpanContext(ambient);
       if (ambientSpan && trace.isSpanContextValid(ambientSpan)) links.push({ context: ambientSpan });
     }

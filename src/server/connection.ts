@@ -523,8 +523,10 @@ export class ServerConnection implements ContextHost, LegacyListener {
     if (observe.channels.requestStart.hasSubscribers) observe.publishRequestStart(this, ctx, params);
     let out: unknown;
     try {
-      if (ctx.observed === undefined) out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
-      else out = observe.runObserved(ctx, () => (spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx)));
+      // A closure only when a subscriber asked the handler to run inside its context (tracing with a span).
+      const run = ctx.observed === undefined ? undefined : observe.observedRunner(ctx);
+      if (run === undefined) out = spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx);
+      else out = run(() => (spec.mrtr ? this.#runMrtr(spec, params, ctx) : spec.handler(this, params, ctx)));
     } catch (err) {
       this.#fail(ctx, err);
       return;
@@ -547,7 +549,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
   #settled(ctx: ServerRequestContext): boolean {
     if (this.#inflight?.get(ctx.requestId) === ctx) this.#forget(ctx.requestId);
     if (!ctx.cancelled && !this.#closed) return true;
-    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'cancelled');
+    if (ctx.observed !== undefined) observe.publishRequestEnd(ctx, 'cancelled');
     return false;
   }
 
@@ -560,7 +562,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
       return;
     } else if (ctx.era === 'modern') json = this.#modernJson(result);
     else json = JSON.stringify(result);
-    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'ok', result);
+    if (ctx.observed !== undefined) observe.publishRequestEnd(ctx, 'ok', result);
     this.#emit(ctx.requestId, serializeResult(ctx.requestId, json));
   }
 
@@ -586,7 +588,7 @@ export class ServerConnection implements ContextHost, LegacyListener {
     else if (err instanceof VeloError && err.code === 'VELO_BACKEND_UNAVAILABLE') error = backendUnavailableError(err.message);
     else if (err instanceof Error) error = { code: ErrorCode.InternalError, message: `Internal error: ${err.message}` };
     else error = { code: ErrorCode.InternalError, message: `Internal error: ${String(err)}` };
-    if (observe.channels.requestEnd.hasSubscribers) observe.publishRequestEnd(ctx, 'error', error);
+    if (ctx.observed !== undefined) observe.publishRequestEnd(ctx, 'error', error);
     this.#emit(ctx.requestId, serializeError(ctx.requestId, error));
   }
 
