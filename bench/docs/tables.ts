@@ -19,6 +19,7 @@ export const HTTP = 'bench/results/http-latest.json';
 export const OBSERVABILITY = 'bench/results/observability-latest.json';
 export const ORCHESTRATION = 'bench/results/orchestration-latest.json';
 export const WORKFLOWS = 'bench/results/workflows-latest.json';
+export const CLUSTER = 'bench/results/cluster-latest.json';
 export const ENGINE = ['admission', 'cpu-bound', 'fanout', 'idle-tcp', 'idle-ws-http', 'scheduler'].map((n) => `bench/results/engine-${n}.json`);
 
 /** Prints the number at `path` with decimals chosen by its magnitude, or `–` when it is absent or null. */
@@ -101,6 +102,8 @@ function environment(f: Figures, src: DocSources): string {
   }
   const o = f.load(ORCHESTRATION);
   rows.push([`\`${ORCHESTRATION}\``, o.str('date'), o.str('node'), o.num('cpus', 0), '–', '–', 'not recorded']);
+  const c = f.load(CLUSTER);
+  rows.push([`\`${CLUSTER}\``, c.str('date'), c.str('environment.node'), c.num('environment.cpus', 0), c.str('environment.cpuModel'), load1(c, 'environment.loadavgStart', 'environment.loadavgEnd'), c.has('environment.commit') ? `\`${c.str('environment.commit')}\`` : 'not recorded']);
   const w = f.load(WORKFLOWS);
   rows.push([`\`${WORKFLOWS}\``, w.str('environment.date'), w.str('environment.node'), w.num('environment.cpus', 0), '–', load1(w, 'environment.loadavg'), 'not recorded']);
   return table(['file', 'measured', 'node', 'cpus', 'cpu', 'load average (1 min)', 'commit'], rows, '   r');
@@ -220,6 +223,25 @@ function observability(f: Figures): string {
   return [inproc, out, guard, targets(s)].join('\n\n');
 }
 
+function cluster(f: Figures): string {
+  const s = f.load(CLUSTER);
+  const results = (s.get('results') as { topology: string; era: string; processes: unknown[] }[]) ?? [];
+  const ratios = (s.get('ratios') as { topology: string; era: string }[]) ?? [];
+  const rows = results.map((r, i) => {
+    const p = `results[${i}]`;
+    const j = ratios.findIndex((x) => x.topology === r.topology && x.era === r.era);
+    const procs = r.processes.map((_, k) => `${s.str(`${p}.processes[${k}].role`)} ${auto(s, `${p}.processes[${k}].cpuUsPerCall`)} (${auto(s, `${p}.processes[${k}].cpuPct`)} %)`).join(', ');
+    return [s.str(`${p}.label`), s.str(`${p}.era`), auto(s, `${p}.callsPerSec`), auto(s, `${p}.serverCpuUsPerCall`), j < 0 ? '–' : `${s.num(`ratios[${j}].cpuRatioToMemory`, 2)}×`, s.num(`${p}.redisCommandsPerCall`, 4), s.num(`${p}.redisRoundTripsPerCall`, 4), auto(s, `${p}.redisCpuUsPerCall`), auto(s, `${p}.p50Ms`), auto(s, `${p}.p99Ms`), auto(s, `${p}.callsPerSecPerServerCore`), procs];
+  });
+  const fan = ['fanout', 'fanoutReference'].map((k) => [s.str(`${k}.topology`), s.num(`${k}.subscribers`, 0), s.nums(`${k}.perNode`, 0), auto(s, `${k}.p50Ms`), auto(s, `${k}.p95Ms`), auto(s, `${k}.maxMs`), s.num(`${k}.missing`, 0), auto(s, `${k}.serverCpuUsPerDelivery`), s.has(`${k}.redisCommandsPerDelivery`) ? auto(s, `${k}.redisCommandsPerDelivery`) : '–', s.num(`${k}.rounds.length`, 0)]);
+  return [
+    `${s.num('config.repeats', 0)} repeats, concurrency ${s.num('config.concurrency', 0)}, warm-up ${s.num('config.warmupMs', 0)} ms and measured window ${s.num('config.measureMs', 0)} ms per pair; routing: ${s.str('config.routing')}; Redis commands: ${s.str('config.redisCommandCounting')}.`,
+    table(['topology', 'era', 'calls/s', 'server CPU µs/call', 'CPU × in-memory', 'Redis cmds/call', 'Redis round trips/call', 'Redis CPU µs/call', 'p50 ms', 'p99 ms', 'calls/s per server core', 'per process: µs/call (CPU %)'], rows, '  rrrrrrrrr'),
+    table(['fan-out', 'subscribers', 'per node', 'P50 ms', 'P95 ms', 'max ms', 'missing', 'server CPU µs/delivery', 'Redis cmds/delivery', 'rounds'], fan, ' rrrrrrrrr'),
+    table(['target', 'value', 'limit', 'pass'], ((s.get('targets') as unknown[]) ?? []).map((_, i) => [s.str(`targets[${i}].name`), auto(s, `targets[${i}].value`), auto(s, `targets[${i}].limit`), s.str(`targets[${i}].pass`)]), ' rr'),
+  ].join('\n\n');
+}
+
 function topLevel(f: Figures, file: string, skip: string[]): string {
   const s = f.load(file);
   return blocks(s, Object.keys(s.get('') as object).filter((k) => !skip.includes(k)));
@@ -238,4 +260,5 @@ export const TABLES: Record<string, (f: Figures, src: DocSources) => string> = {
   observability: (f) => observability(f),
   orchestration: (f) => blocks(f.load(ORCHESTRATION), ['results', 'targets']),
   workflows: (f) => topLevel(f, WORKFLOWS, ['benchmark', 'environment']),
+  cluster: (f) => cluster(f),
 };

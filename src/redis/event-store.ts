@@ -9,6 +9,10 @@
  *
  * Storing is one script (`XADD … MAXLEN` + `PEXPIRE` + `SADD`), replaying one script that tells an unknown
  * id (nothing replayed) from one trimmed away (everything left is replayed, as the in-memory store does).
+ * The events stored within one tick (a resource update fanned out to this node's subscribers writes one
+ * per GET stream) travel together: one script call per {@link BATCH_MAX} events instead of one each, so the
+ * round trips and the client-side command cost of a fan-out do not grow with the subscribers. Each
+ * `storeEvent` still resolves only once its event is in Redis, in order per stream.
  */
 import { VeloError } from '../jsonrpc/errors.js';
 import { sessionOfStreamId, type ClusterEventLog } from '../cluster/types.js';
@@ -27,6 +31,18 @@ export interface RedisEventStoreOptions {
 }
 
 const SEQUENCE = /^\d{1,15}$/;
+
+/** Most events per script call of a batch (bounds how long one call holds the Redis server). */
+export const BATCH_MAX = 256;
+
+interface Pending {
+  key: string;
+  owner: string;
+  streamId: string;
+  message: string;
+  resolve: (id: string) => void;
+  reject: (err: unknown) => void;
+}
 
 /** See the module comment. Stream ids must not contain `#`. */
 export class RedisEventStore implements EventStore, ClusterEventLog {
@@ -53,12 +69,38 @@ export class RedisEventStore implements EventStore, ClusterEventLog {
     return this.#conn.key(`eventsof:${sessionId}`);
   }
 
-  /** Appends `message` to `streamId` and returns its event id. */
+  /** Appends `message` to `streamId` and returns its event id (see the module comment on batching). */
   async storeEvent(streamId: string, message: string): Promise<string> {
     if (streamId.includes('#')) throw new VeloError('VELO_INVALID_CONFIG', `RedisEventStore: stream ids must not contain "#": ${JSON.stringify(streamId)}`);
     const owner = this.#sessionKey(sessionOfStreamId(streamId) ?? streamId);
-    const seq = await this.#conn.run((c) => runScript(c, 'veloEventStore', [this.#key(streamId), owner], [this.#max, message, this.#ttl]));
-    return `${streamId}#${String(seq)}`;
+    return new Promise<string>((resolve, reject) => {
+      if (this.#queue === undefined) {
+        this.#queue = [];
+        queueMicrotask(() => this.#flush());
+      }
+      this.#queue.push({ key: this.#key(streamId), owner, streamId, message, resolve, reject });
+    });
+  }
+
+  /** Events queued this tick, sent when it ends. */
+  #queue: Pending[] | undefined;
+
+  #flush(): void {
+    const queue = this.#queue ?? [];
+    this.#queue = undefined;
+    for (let at = 0; at < queue.length; at += BATCH_MAX) {
+      const batch = queue.slice(at, at + BATCH_MAX);
+      if (batch.length === 1) {
+        const e = batch[0] as Pending;
+        this.#conn.run((c) => runScript(c, 'veloEventStore', [e.key, e.owner], [this.#max, e.message, this.#ttl])).then((seq) => e.resolve(`${e.streamId}#${String(seq)}`), e.reject);
+        continue;
+      }
+      const keys = batch.flatMap((e) => [e.key, e.owner]);
+      this.#conn.run((c) => runScript(c, 'veloEventStoreMany', keys, [this.#max, this.#ttl, ...batch.map((e) => e.message)])).then(
+        (seqs) => batch.forEach((e, i) => e.resolve(`${e.streamId}#${String((seqs as unknown[])[i])}`)),
+        (err: unknown) => batch.forEach((e) => e.reject(err)),
+      );
+    }
   }
 
   /** Replays the events of `lastEventId`'s stream after it, in order; see the module comment. */

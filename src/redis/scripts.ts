@@ -75,6 +75,21 @@ redis.call('SADD', KEYS[2], KEYS[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return string.sub(id, 3)`,
   ],
+  // The same for several events in one round trip (RedisEventStore batches the events stored in one tick).
+  // KEYS: stream and session set, alternating, per event. ARGV: maxlen, ttlMs, then one message per event.
+  // Events of one stream are appended in order. Returns the sequences in event order.
+  veloEventStoreMany: [
+    null,
+    `local out = {}
+for i = 1, #KEYS, 2 do
+  local id = redis.call('XADD', KEYS[i], 'MAXLEN', ARGV[1], '0-*', 'm', ARGV[2 + (i + 1) / 2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  redis.call('SADD', KEYS[i + 1], KEYS[i])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[2])
+  out[#out + 1] = string.sub(id, 3)
+end
+return out`,
+  ],
   // KEYS: stream. ARGV: sequence. The entries after it (everything left when it was trimmed away), or nil
   // when the stream is unknown or the sequence was never assigned.
   veloEventReplay: [
@@ -126,19 +141,20 @@ else
 end
 return order`,
   ],
-} as const satisfies Record<string, readonly [number, string]>;
+} as const satisfies Record<string, readonly [number | null, string]>;
 
 /** A script name. */
 export type ScriptName = keyof typeof SCRIPTS;
 
 /** Defines every script on `client` (idempotent per client). */
 export function defineScripts(client: Redis): void {
-  for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys, lua });
+  // A null key count: the number of keys is passed first at each call (see runScript).
+  for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) client.defineCommand(name, numberOfKeys === null ? { lua } : { numberOfKeys, lua });
 }
 
 /** Runs script `name` with its keys and arguments. */
 export function runScript(client: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
   const fn = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name];
   if (typeof fn !== 'function') throw new Error(`script ${name} is not defined on this client`);
-  return fn.call(client, ...keys, ...args);
+  return SCRIPTS[name][0] === null ? fn.call(client, keys.length, ...keys, ...args) : fn.call(client, ...keys, ...args);
 }
